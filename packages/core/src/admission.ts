@@ -1,0 +1,101 @@
+import { SseRejectedError } from './errors.js';
+import type { StreamRequest } from './request.js';
+
+/** Hooks and limits that decide whether a stream may open. Part of `BrokerOptions`. */
+export interface AdmissionOptions<P> {
+  /**
+   * Decides who may open a stream, before any byte is sent. Return the principal (any value you
+   * like, available as `connection.principal`), `false` for 401, or `reject(status, message)`.
+   * Throwing an {@link SseRejectedError} works too; other errors propagate to the framework.
+   */
+  authorize?: (request: StreamRequest) => P | false | SseRejectedError | Promise<P | false | SseRejectedError>;
+  /** Decides per requested topic; `false` rejects the whole stream with 403. */
+  authorizeTopic?: (topic: string, principal: P, request: StreamRequest) => boolean | Promise<boolean>;
+  /**
+   * The client key that groups sessions (for `broker.send` and per-client limits).
+   * @default the principal's string `id` property, else a fresh id per session
+   */
+  clientId?: (principal: P, request: StreamRequest) => string | undefined;
+  /**
+   * Open streams allowed in total; past it, 503 with `Retry-After`.
+   * @default Infinity
+   */
+  maxConnections?: number;
+  /**
+   * Open streams allowed per client key; past it, 429 with `Retry-After`.
+   * @default Infinity
+   */
+  maxConnectionsPerClient?: number;
+  /**
+   * Topics one stream may subscribe to at once; past it, 400.
+   * @default 64
+   */
+  maxTopicsPerConnection?: number;
+  /**
+   * Seconds sent in `Retry-After` on 429 and 503.
+   * @default 5
+   */
+  retryAfter?: number;
+}
+
+/**
+ * Builds a rejection for `authorize` to return.
+ *
+ * @example
+ * ```ts
+ * authorize: (req) => req.header('authorization') === `Bearer ${token}` ? { id: 'ada' } : reject(401, 'Sign in first.')
+ * ```
+ */
+export function reject(status: 400 | 401 | 403 | 404 | 429 | 503, message: string, headers?: Record<string, string>): SseRejectedError {
+  return new SseRejectedError(status, message, headers);
+}
+
+/** @internal */
+export interface Admitted<P> {
+  principal: P;
+  clientId: string | undefined;
+  topics: readonly string[];
+}
+
+const MAX_TOPIC_LENGTH = 256;
+
+/** Runs `authorize` and the topic checks. Limits are checked by the broker right after. @internal */
+export async function authorizeStream<P>(
+  options: AdmissionOptions<P>,
+  request: StreamRequest,
+  topics: readonly string[],
+): Promise<Admitted<P>> {
+  const maxTopics = options.maxTopicsPerConnection ?? 64;
+  if (topics.length > maxTopics) {
+    throw new SseRejectedError(400, `Too many topics: at most ${maxTopics} per stream.`);
+  }
+  for (const topic of topics) {
+    if (typeof topic !== 'string' || topic.length === 0 || topic.length > MAX_TOPIC_LENGTH) {
+      throw new SseRejectedError(400, `Topic names must be 1 to ${MAX_TOPIC_LENGTH} characters.`);
+    }
+  }
+  const outcome = options.authorize ? await options.authorize(request) : (undefined as P);
+  if (outcome === false) throw new SseRejectedError(401, 'Authentication required.');
+  if (outcome instanceof SseRejectedError) throw outcome;
+  const principal = outcome as P;
+  if (options.authorizeTopic) {
+    for (const topic of topics) {
+      if (!(await options.authorizeTopic(topic, principal, request))) {
+        throw new SseRejectedError(403, 'Not allowed to subscribe to one of the requested topics.');
+      }
+    }
+  }
+  const clientId = options.clientId?.(principal, request) ?? idOf(principal);
+  return { principal, clientId, topics };
+}
+
+function idOf(principal: unknown): string | undefined {
+  if (typeof principal !== 'object' || principal === null) return undefined;
+  const id = (principal as { id?: unknown }).id;
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
+}
+
+/** @internal */
+export function limitRejection(status: 429 | 503, message: string, retryAfter: number): SseRejectedError {
+  return new SseRejectedError(status, message, { 'retry-after': String(retryAfter) });
+}

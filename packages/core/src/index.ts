@@ -1,0 +1,39 @@
+/**
+ * `@ssekit/core`: the spec-exact Server-Sent Events encoder and the broker behind every ssekit
+ * adapter. No framework imports; adapters implement the {@link Sink} boundary.
+ *
+ * @module
+ */
+export { type AdmissionOptions, reject } from './admission.js';
+export {
+  type Broker,
+  type BrokerOptions,
+  type BrokerStats,
+  type StreamOptions,
+  GAP_EVENT,
+  createBroker,
+} from './broker.js';
+export { type CloseReason, Connection, type PipeOptions } from './connection.js';
+export {
+  type EncodeOptions,
+  type Serializer,
+  type SseEvent,
+  encodeComment,
+  encodeEvent,
+  formatComment,
+  formatEvent,
+} from './encode.js';
+export {
+  SseClosedError,
+  SseEncodeError,
+  SseError,
+  type SseErrorCode,
+  SseRejectedError,
+  isSseError,
+} from './errors.js';
+export { HTTP2_FORBIDDEN_HEADERS, SSE_HEADERS } from './headers.js';
+export { type MemoryTransportOptions, createMemoryTransport } from './memory-transport.js';
+export { MAX_LAST_EVENT_ID_LENGTH, type StreamRequest, readLastEventId } from './request.js';
+export type { Sink } from './sink.js';
+export type { ReplayResult, Transport, TransportMessage } from './transport.js';
+export type { EventMap, EventOf } from './types.js';

@@ -1,0 +1,166 @@
+import type { ReplayResult, Transport, TransportMessage } from './transport.js';
+
+/** Bounds of the in-memory replay history. */
+export interface MemoryTransportOptions {
+  /**
+   * Events kept per channel (topic, broadcast, or client). `0` keeps no history.
+   * @default 1000
+   */
+  historySize?: number;
+  /**
+   * Milliseconds an event stays replayable.
+   * @default 300_000 (5 minutes)
+   */
+  historyMaxAge?: number;
+  /** Clock, for tests. @default Date.now */
+  now?: () => number;
+}
+
+interface Entry extends TransportMessage {
+  readonly seq: number;
+  readonly at: number;
+  /** Channels that still hold this entry; it leaves the id index at zero. */
+  holders: number;
+}
+
+interface ChannelLog {
+  entries: Entry[];
+  /** Index of the oldest live entry in `entries` (entries before it are evicted). */
+  head: number;
+  /** Highest sequence number evicted from this channel, -1 when none. */
+  evictedSeq: number;
+}
+
+/**
+ * The default transport: delivers synchronously inside this process and keeps a replay history
+ * per channel, bounded by count and age.
+ *
+ * Ids it assigns are `<epoch ms>-<sequence>`: increasing, orderable, and never reused after a
+ * restart, so an id from an earlier process is reported as a gap instead of matching a new event.
+ *
+ * @example
+ * ```ts
+ * const broker = createBroker({ transport: createMemoryTransport({ historySize: 100 }) });
+ * ```
+ */
+export function createMemoryTransport(options: MemoryTransportOptions = {}): Transport {
+  const historySize = options.historySize ?? 1000;
+  const maxAge = options.historyMaxAge ?? 300_000;
+  const now = options.now ?? Date.now;
+  const listeners = new Set<(message: TransportMessage) => void>();
+  const channels = new Map<string, ChannelLog>();
+  const byId = new Map<string, Entry>();
+  let seq = 0;
+  let lastMs = 0;
+  let msSeq = 0;
+  /** Highest sequence evicted from channels since deleted: a conservative gap bound for them. */
+  let deletedEvictedSeq = -1;
+
+  const nextId = (): string => {
+    const ms = Math.max(now(), lastMs);
+    msSeq = ms === lastMs ? msSeq + 1 : 0;
+    lastMs = ms;
+    return `${ms}-${msSeq}`;
+  };
+
+  const evict = (log: ChannelLog, entry: Entry) => {
+    log.evictedSeq = entry.seq;
+    if (--entry.holders === 0 && byId.get(entry.id) === entry) byId.delete(entry.id);
+  };
+
+  const trim = (name: string, log: ChannelLog, at: number) => {
+    const oldest = at - maxAge;
+    let live = log.entries.length - log.head;
+    while (live > 0) {
+      const entry = log.entries[log.head] as Entry;
+      if (live <= historySize && entry.at >= oldest) break;
+      evict(log, entry);
+      log.head++;
+      live--;
+    }
+    // Compact once half the array is dead, so trimming stays amortized O(1).
+    if (log.head > 64 && log.head * 2 > log.entries.length) {
+      log.entries = log.entries.slice(log.head);
+      log.head = 0;
+    }
+    if (live === 0) {
+      // An empty log only remembers what it evicted; fold that into one number and free it.
+      deletedEvictedSeq = Math.max(deletedEvictedSeq, log.evictedSeq);
+      channels.delete(name);
+    }
+  };
+
+  const sweep = setInterval(
+    () => {
+      const at = now();
+      for (const [name, log] of channels) trim(name, log, at);
+    },
+    Math.max(1000, Math.min(maxAge, 60_000)),
+  );
+  sweep.unref?.();
+
+  const store = (entry: Entry) => {
+    for (const name of entry.channels) {
+      let log = channels.get(name);
+      if (!log) {
+        log = { entries: [], head: 0, evictedSeq: -1 };
+        channels.set(name, log);
+      }
+      log.entries.push(entry);
+      entry.holders++;
+      trim(name, log, entry.at);
+    }
+    if (entry.holders > 0) byId.set(entry.id, entry);
+  };
+
+  return {
+    publish(channelNames, frame, id) {
+      const entry: Entry = { id: id ?? nextId(), channels: channelNames, frame, seq: ++seq, at: now(), holders: 0 };
+      if (historySize > 0) store(entry);
+      for (const listener of listeners) listener(entry);
+      return entry.id;
+    },
+
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    replay(channelNames, lastEventId): ReplayResult {
+      const from = byId.get(lastEventId);
+      if (!from) return { messages: [], gap: isOwnOldId(lastEventId, lastMs) ? 'expired' : 'unknown' };
+      const at = now();
+      const found = new Map<number, Entry>();
+      let gap = false;
+      for (const name of channelNames) {
+        const log = channels.get(name);
+        if (!log) {
+          if (deletedEvictedSeq > from.seq) gap = true;
+          continue;
+        }
+        trim(name, log, at);
+        if (log.evictedSeq > from.seq) gap = true;
+        for (let i = log.entries.length - 1; i >= log.head; i--) {
+          const entry = log.entries[i] as Entry;
+          if (entry.seq <= from.seq) break;
+          found.set(entry.seq, entry);
+        }
+      }
+      const messages = [...found.values()].sort((a, b) => a.seq - b.seq);
+      return gap ? { messages, gap: 'expired' } : { messages };
+    },
+
+    close() {
+      clearInterval(sweep);
+      listeners.clear();
+      channels.clear();
+      byId.clear();
+    },
+  };
+}
+
+/** An id in this transport's own `<ms>-<seq>` form that is not newer than what it issued. */
+function isOwnOldId(id: string, lastMs: number): boolean {
+  const match = /^(\d{1,15})-\d{1,15}$/.exec(id);
+  return match !== null && Number(match[1]) <= lastMs;
+}

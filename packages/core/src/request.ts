@@ -1,0 +1,56 @@
+/**
+ * What core needs to know about an incoming stream request, independent of the framework.
+ */
+
+/** A framework-neutral view of the request that opens a stream. */
+export interface StreamRequest {
+  /** Path and query, as in `req.url` (an absolute URL also works). */
+  readonly url: string;
+  /** Request method. */
+  readonly method: string;
+  /** Reads a header by lower-case name; multiple values joined with `, `. */
+  header(name: string): string | undefined;
+  /** The framework's own request object, for `authorize` hooks. */
+  readonly raw?: unknown;
+}
+
+/** Longest `Last-Event-ID` accepted; longer values are treated as unknown ids. */
+export const MAX_LAST_EVENT_ID_LENGTH = 256;
+
+/**
+ * Reads the id a reconnecting client last saw: the `Last-Event-ID` header, or a `lastEventId`
+ * query parameter (for polyfills and browsers that cannot set headers).
+ *
+ * HTTP stacks decode header bytes as Latin-1; the value is re-decoded as UTF-8 so non-ASCII ids
+ * round-trip. Returns `undefined` when absent, `null` when present but unusable (too long).
+ */
+export function readLastEventId(request: StreamRequest): string | undefined | null {
+  const header = request.header('last-event-id');
+  const value = header ?? queryParam(request.url, 'lastEventId');
+  if (value === undefined) return undefined;
+  if (value.length > MAX_LAST_EVENT_ID_LENGTH) return null;
+  return header === undefined ? value : latin1ToUtf8(value);
+}
+
+function queryParam(url: string, name: string): string | undefined {
+  const q = url.indexOf('?');
+  if (q === -1) return undefined;
+  const value = new URLSearchParams(url.slice(q + 1)).get(name);
+  return value ?? undefined;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function latin1ToUtf8(value: string): string {
+  const bytes = new Uint8Array(value.length);
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code > 0xff) return value; // already decoded by a UTF-8 aware stack
+    bytes[i] = code;
+  }
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return value; // not UTF-8: keep the Latin-1 reading
+  }
+}

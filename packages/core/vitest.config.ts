@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    pool: 'forks',
+    poolOptions: { forks: { execArgv: ['--expose-gc'] } },
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});
