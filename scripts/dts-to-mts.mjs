@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // tsup names ESM declarations `.d.ts` in a `"type": "module"` package. The exports maps promise
 // `.d.mts` beside `.d.cts`, so rename them and point their relative imports at `.mjs`.
-import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 async function* walk(dir) {

@@ -2,8 +2,8 @@ import { type AdmissionOptions, authorizeStream, limitRejection } from './admiss
 import { type CloseReason, Connection, type ConnectionHost } from './connection.js';
 import { type EncodeOptions, formatEvent } from './encode.js';
 import { SseClosedError, SseRejectedError } from './errors.js';
-import { type MemoryTransportOptions, createMemoryTransport } from './memory-transport.js';
-import { type StreamRequest, readLastEventId } from './request.js';
+import { createMemoryTransport, type MemoryTransportOptions } from './memory-transport.js';
+import { readLastEventId, type StreamRequest } from './request.js';
 import type { Sink } from './sink.js';
 import type { Transport, TransportMessage } from './transport.js';
 import type { EventMap, EventOf } from './types.js';
@@ -146,7 +146,16 @@ export function createBroker<E extends EventMap = EventMap, P = unknown>(options
   const perClient = new Map<string, number>();
   const subscribers = new Map<string, Set<Conn>>();
   const closing: Array<Promise<void>> = [];
-  const stats: BrokerStats = { connections: 0, published: 0, delivered: 0, bytes: 0, slowClientCloses: 0, replayed: 0, gaps: 0, rejected: 0 };
+  const stats: BrokerStats = {
+    connections: 0,
+    published: 0,
+    delivered: 0,
+    bytes: 0,
+    slowClientCloses: 0,
+    replayed: 0,
+    gaps: 0,
+    rejected: 0,
+  };
   let deliveryStamp = 0;
   let sessionCount = 0;
   let closed = false;
@@ -229,9 +238,7 @@ export function createBroker<E extends EventMap = EventMap, P = unknown>(options
 
   const replay = async (connection: Conn, lastEventId: string | null) => {
     const result =
-      lastEventId === null
-        ? { messages: [], gap: 'unknown' as const }
-        : await transport.replay([...connection.channels], lastEventId);
+      lastEventId === null ? { messages: [], gap: 'unknown' as const } : await transport.replay([...connection.channels], lastEventId);
     if (connection.closed) return;
     const replayed = new Set<string>();
     for (const message of result.messages) {
@@ -292,7 +299,8 @@ export function createBroker<E extends EventMap = EventMap, P = unknown>(options
       const sessionId = `${Date.now().toString(36)}.${(++sessionCount).toString(36)}`;
       const clientId = streamOptions.clientId ?? admitted.clientId ?? sessionId;
       const sameClient = perClient.get(clientId) ?? 0;
-      if (sameClient >= maxPerClient) reject(limitRejection(429, 'Too many open streams for this client; close one or retry later.', retryAfter));
+      if (sameClient >= maxPerClient)
+        reject(limitRejection(429, 'Too many open streams for this client; close one or retry later.', retryAfter));
       const retry = streamOptions.retry ?? options.retry;
       const retryFrame = retry === undefined ? undefined : textEncoder.encode(formatEvent({ retry }));
 

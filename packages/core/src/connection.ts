@@ -146,9 +146,7 @@ export class Connection<E extends EventMap = EventMap, P = unknown> {
   async pipe<T>(source: AsyncIterable<T> | Iterable<T>, options: PipeOptions<T, E> = {}): Promise<void> {
     const map = options.map ?? defaultMap;
     const iterator =
-      Symbol.asyncIterator in source
-        ? (source as AsyncIterable<T>)[Symbol.asyncIterator]()
-        : (source as Iterable<T>)[Symbol.iterator]();
+      Symbol.asyncIterator in source ? (source as AsyncIterable<T>)[Symbol.asyncIterator]() : (source as Iterable<T>)[Symbol.iterator]();
     let done = false;
     const stop = () => {
       if (!done) void Promise.resolve(iterator.return?.()).catch(() => {});
@@ -216,7 +214,10 @@ export class Connection<E extends EventMap = EventMap, P = unknown> {
 
   private assertOpen(): void {
     if (this.closed) {
-      throw new SseClosedError('CONNECTION_CLOSED', `This stream already closed (${this.reason}); check \`connection.closed\` or listen to \`connection.signal\` before sending.`);
+      throw new SseClosedError(
+        'CONNECTION_CLOSED',
+        `This stream already closed (${this.reason}); check \`connection.closed\` or listen to \`connection.signal\` before sending.`,
+      );
     }
   }
 }

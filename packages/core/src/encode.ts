@@ -122,17 +122,30 @@ function serializeData(data: unknown, serialize: Serializer = JSON.stringify): s
   try {
     text = serialize(data);
   } catch (cause) {
-    throw new SseEncodeError('SERIALIZE_FAILED', 'data', 'Event data could not be serialized; pass a string or a JSON-serializable value, or set a `serialize` option.', { cause });
+    throw new SseEncodeError(
+      'SERIALIZE_FAILED',
+      'data',
+      'Event data could not be serialized; pass a string or a JSON-serializable value, or set a `serialize` option.',
+      { cause },
+    );
   }
   if (typeof text !== 'string') {
-    throw new SseEncodeError('SERIALIZE_FAILED', 'data', `The serializer returned ${typeof text}, not a string; pass serializable data or fix the \`serialize\` option.`);
+    throw new SseEncodeError(
+      'SERIALIZE_FAILED',
+      'data',
+      `The serializer returned ${typeof text}, not a string; pass serializable data or fix the \`serialize\` option.`,
+    );
   }
   return text;
 }
 
 function checkEventName(name: string): string {
   if (typeof name !== 'string' || /[\r\n]/.test(name)) {
-    throw new SseEncodeError('INVALID_EVENT_NAME', 'event', 'Event names must be strings without CR or LF (they would inject fields); remove the line break.');
+    throw new SseEncodeError(
+      'INVALID_EVENT_NAME',
+      'event',
+      'Event names must be strings without CR or LF (they would inject fields); remove the line break.',
+    );
   }
   return name;
 }
@@ -145,7 +158,11 @@ function checkId(id: string | number): string {
     return String(id);
   }
   if (typeof id !== 'string' || /[\r\n\0]/.test(id)) {
-    throw new SseEncodeError('INVALID_ID', 'id', 'Event ids must be strings without CR, LF or NUL (clients would ignore or split them); remove those characters.');
+    throw new SseEncodeError(
+      'INVALID_ID',
+      'id',
+      'Event ids must be strings without CR, LF or NUL (clients would ignore or split them); remove those characters.',
+    );
   }
   return id;
 }

@@ -46,12 +46,7 @@ export class SseEncodeError extends SseError {
   /** The offending field. */
   readonly field: 'event' | 'id' | 'retry' | 'data';
 
-  constructor(
-    code: SseErrorCode,
-    field: SseEncodeError['field'],
-    message: string,
-    options?: { cause?: unknown },
-  ) {
+  constructor(code: SseErrorCode, field: SseEncodeError['field'], message: string, options?: { cause?: unknown }) {
     super(code, message, options);
     this.name = 'SseEncodeError';
     this.field = field;
@@ -76,12 +71,7 @@ export class SseRejectedError extends SseError {
   /** Extra response headers, such as `Retry-After` on 429 and 503. */
   readonly headers: Readonly<Record<string, string>>;
 
-  constructor(
-    status: number,
-    message: string,
-    headers: Record<string, string> = {},
-    options?: { cause?: unknown },
-  ) {
+  constructor(status: number, message: string, headers: Record<string, string> = {}, options?: { cause?: unknown }) {
     super('REJECTED', message, options);
     this.name = 'SseRejectedError';
     this.status = status;

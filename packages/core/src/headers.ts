@@ -14,10 +14,4 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
 });
 
 /** Hop-by-hop headers that must not reach an HTTP/2 response. */
-export const HTTP2_FORBIDDEN_HEADERS: readonly string[] = [
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
-];
+export const HTTP2_FORBIDDEN_HEADERS: readonly string[] = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade'];

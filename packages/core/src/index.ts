@@ -9,31 +9,31 @@ export {
   type Broker,
   type BrokerOptions,
   type BrokerStats,
-  type StreamOptions,
-  GAP_EVENT,
   createBroker,
+  GAP_EVENT,
+  type StreamOptions,
 } from './broker.js';
 export { type CloseReason, Connection, type PipeOptions } from './connection.js';
 export {
   type EncodeOptions,
-  type Serializer,
-  type SseEvent,
   encodeComment,
   encodeEvent,
   formatComment,
   formatEvent,
+  type Serializer,
+  type SseEvent,
 } from './encode.js';
 export {
+  isSseError,
   SseClosedError,
   SseEncodeError,
   SseError,
   type SseErrorCode,
   SseRejectedError,
-  isSseError,
 } from './errors.js';
 export { HTTP2_FORBIDDEN_HEADERS, SSE_HEADERS } from './headers.js';
-export { type MemoryTransportOptions, createMemoryTransport } from './memory-transport.js';
-export { MAX_LAST_EVENT_ID_LENGTH, type StreamRequest, readLastEventId } from './request.js';
+export { createMemoryTransport, type MemoryTransportOptions } from './memory-transport.js';
+export { MAX_LAST_EVENT_ID_LENGTH, readLastEventId, type StreamRequest } from './request.js';
 export type { Sink } from './sink.js';
 export type { ReplayResult, Transport, TransportMessage } from './transport.js';
 export type { EventMap, EventOf } from './types.js';

@@ -1,7 +1,7 @@
-import { type EventSourceMessage, createParser } from 'eventsource-parser';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SseEncodeError, encodeComment, encodeEvent, formatComment, formatEvent, isSseError } from '../src/index.js';
+import { encodeComment, encodeEvent, formatComment, formatEvent, isSseError, SseEncodeError } from '../src/index.js';
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 

@@ -1,3 +1,3 @@
-export { type SseReader, type SseReaderOptions, type ReceivedEvent, openSse } from './sse-reader.ts';
-export { type RawClient, dechunk, openRaw } from './raw-client.ts';
-export { waitFor } from './wait.ts';
+export { dechunk, openRaw, type RawClient } from './raw-client.js';
+export { openSse, type ReceivedEvent, type SseReader, type SseReaderOptions } from './sse-reader.js';
+export { waitFor } from './wait.js';

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { type EventSourceMessage, createParser } from 'eventsource-parser';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
 /** One event as a spec-following parser read it. */
 export interface ReceivedEvent {

@@ -1,0 +1,398 @@
+import { dechunk, openRaw, openSse, waitFor } from '@ssekit/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Broker, type BrokerOptions, createBroker, createMemoryTransport, GAP_EVENT, reject, type Transport } from '../src/index.js';
+import { type Served, serveBroker } from './helpers/serve.js';
+
+let served: Served | undefined;
+afterEach(async () => {
+  await served?.close();
+  served = undefined;
+});
+
+async function start(options: BrokerOptions = {}) {
+  const broker = createBroker(options);
+  served = await serveBroker(broker);
+  return { broker, served };
+}
+
+describe('stream response', () => {
+  it('flushes status and SSE headers before any event', async () => {
+    const { served } = await start();
+    const reader = await openSse(served.url);
+    expect(reader.status).toBe(200);
+    expect(reader.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(reader.headers['cache-control']).toBe('no-cache, no-transform');
+    expect(reader.headers['x-accel-buffering']).toBe('no');
+    expect(reader.headers['content-length']).toBeUndefined();
+    expect(reader.events).toEqual([]);
+    reader.close();
+  });
+
+  it('writes the retry hint first, then events, byte for byte', async () => {
+    const { broker, served } = await start();
+    const raw = await openRaw(served.port, 'GET /?retry=2500 HTTP/1.1\r\nHost: x\r\n\r\n');
+    await raw.until((t) => t.includes('retry: 2500'));
+    await broker.broadcast({ id: 'a', event: 'tick', data: 'line1\nline2' });
+    const text = await raw.until((t) => t.includes('line2'));
+    const body = dechunk(text.slice(text.indexOf('\r\n\r\n') + 4));
+    expect(body).toBe('retry: 2500\n\nid: a\nevent: tick\ndata: line1\ndata: line2\n\n');
+    raw.socket.destroy();
+  });
+});
+
+describe('fan-out', () => {
+  it('delivers one broadcast to 1,000 subscribers', async () => {
+    const { broker, served } = await start();
+    const readers = [];
+    for (let i = 0; i < 1000; i += 100) {
+      readers.push(...(await Promise.all(Array.from({ length: 100 }, () => openSse(served.url)))));
+    }
+    await waitFor(() => broker.stats().connections === 1000, 'all 1,000 streams open');
+    const id = await broker.broadcast({ event: 'hello', data: { n: 1 } });
+    const received = await Promise.all(readers.map((r) => r.waitForEvents(1)));
+    for (const [event] of received) expect(event).toEqual({ event: 'hello', data: '{"n":1}', id });
+    expect(broker.stats().delivered).toBe(1000);
+    for (const r of readers) r.close();
+    await waitFor(() => broker.stats().connections === 0, 'all streams released');
+  }, 60_000);
+
+  it('routes topics and writes an event on several of them once', async () => {
+    const { broker, served } = await start();
+    const a = await openSse(`${served.url}?topic=a`);
+    const ab = await openSse(`${served.url}?topic=a&topic=b`);
+    const b = await openSse(`${served.url}?topic=b`);
+    await waitFor(() => broker.stats().connections === 3, 'streams open');
+    await broker.publish('a', { data: 'to-a' });
+    await broker.publish(['a', 'b'], { data: 'to-both' });
+    await broker.publish('b', { data: 'to-b' });
+    await ab.waitForEvents(3);
+    await a.waitForEvents(2);
+    await b.waitForEvents(2);
+    expect(a.events.map((e) => e.data)).toEqual(['to-a', 'to-both']);
+    expect(ab.events.map((e) => e.data)).toEqual(['to-a', 'to-both', 'to-b']);
+    expect(b.events.map((e) => e.data)).toEqual(['to-both', 'to-b']);
+    for (const r of [a, ab, b]) r.close();
+  });
+
+  it('sends to every session of one client and nobody else', async () => {
+    const { broker, served } = await start();
+    const tab1 = await openSse(`${served.url}?client=ada`);
+    const tab2 = await openSse(`${served.url}?client=ada`);
+    const other = await openSse(`${served.url}?client=bob`);
+    await waitFor(() => broker.stats().connections === 3, 'streams open');
+    await broker.send('ada', { event: 'note', data: 'for ada' });
+    await broker.broadcast({ event: 'all', data: 'everyone' });
+    await tab1.waitForEvents(2);
+    await tab2.waitForEvents(2);
+    await other.waitForEvents(1);
+    expect(tab1.events.map((e) => e.event)).toEqual(['note', 'all']);
+    expect(tab2.events.map((e) => e.event)).toEqual(['note', 'all']);
+    expect(other.events.map((e) => e.event)).toEqual(['all']);
+    for (const r of [tab1, tab2, other]) r.close();
+  });
+
+  it('coalesces what is due for a socket in one tick into one write', async () => {
+    const { broker, served } = await start();
+    const raw = await openRaw(served.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await raw.until((t) => t.includes('\r\n\r\n'));
+    await waitFor(() => broker.stats().connections === 1, 'stream open');
+    for (let n = 0; n < 100; n++) void broker.broadcast({ data: String(n) });
+    const text = await raw.until((t) => t.includes('data: 99\n'));
+    const body = text.slice(text.indexOf('\r\n\r\n') + 4);
+    // One HTTP chunk holds all 100 events: one chunk-size line before the first event.
+    expect(body.match(/\r\n[0-9a-f]+\r\n/g)?.length ?? 0).toBe(0);
+    expect(dechunk(body).match(/data: /g)).toHaveLength(100);
+    raw.socket.destroy();
+  });
+
+  it('assigns increasing ids and keeps ids the publisher gives, including 0', async () => {
+    const broker = createBroker();
+    const ids = [await broker.broadcast({ data: 'a' }), await broker.broadcast({ data: 'b' })];
+    const [m1, s1] = (ids[0] as string).split('-').map(Number) as [number, number];
+    const [m2, s2] = (ids[1] as string).split('-').map(Number) as [number, number];
+    expect(m2 > m1 || (m2 === m1 && s2 > s1)).toBe(true);
+    expect(await broker.broadcast({ id: 0, data: 'c' })).toBe('0');
+    await broker.close();
+  });
+});
+
+describe('replay', () => {
+  it('a reconnect with Last-Event-ID gets exactly the missed events, then live ones', async () => {
+    const { broker, served } = await start();
+    const first = await openSse(`${served.url}?topic=t`);
+    await waitFor(() => broker.stats().connections === 1, 'stream open');
+    for (let n = 1; n <= 3; n++) await broker.publish('t', { data: `e${n}` });
+    const seen = await first.waitForEvents(3);
+    first.close();
+    await waitFor(() => broker.stats().connections === 0, 'stream released');
+    for (let n = 4; n <= 8; n++) await broker.publish('t', { data: `e${n}` });
+    await broker.publish('other', { data: 'not for us' });
+
+    const again = await openSse(`${served.url}?topic=t`, { headers: { 'last-event-id': seen[2]?.id as string } });
+    await again.waitForEvents(5);
+    await broker.publish('t', { data: 'e9' });
+    await again.waitForEvents(6);
+    expect(again.events.map((e) => e.data)).toEqual(['e4', 'e5', 'e6', 'e7', 'e8', 'e9']);
+    expect(broker.stats().replayed).toBe(5);
+    again.close();
+  });
+
+  it('accepts the id as a lastEventId query parameter', async () => {
+    const { broker, served } = await start();
+    const id = await broker.broadcast({ data: 'old' });
+    await broker.broadcast({ data: 'new' });
+    const reader = await openSse(`${served.url}?lastEventId=${encodeURIComponent(id)}`);
+    expect((await reader.waitForEvents(1))[0]?.data).toBe('new');
+    reader.close();
+  });
+
+  it('re-decodes a UTF-8 Last-Event-ID header that Node read as Latin-1', async () => {
+    const { broker, served } = await start();
+    await broker.broadcast({ id: 'café-1', data: 'one' });
+    await broker.broadcast({ id: 'café-2', data: 'two' });
+    const head = Buffer.from('GET / HTTP/1.1\r\nHost: x\r\nLast-Event-ID: café-1\r\n\r\n', 'utf8').toString('latin1');
+    const raw = await openRaw(served.port, '');
+    raw.socket.write(Buffer.from(head, 'latin1'));
+    const text = await raw.until((t) => t.includes('data: two'));
+    expect(text).not.toContain('data: one');
+    expect(Buffer.from(text, 'latin1').toString('utf8')).toContain('id: café-2');
+    raw.socket.destroy();
+  });
+
+  it('joins replay and live without a gap or duplicate at the seam', async () => {
+    const memory = createMemoryTransport();
+    let releaseReplay: () => void = () => {};
+    const slowReplay: Transport = {
+      ...memory,
+      publish: memory.publish,
+      subscribe: memory.subscribe,
+      async replay(channels, lastEventId) {
+        const result = memory.replay(channels, lastEventId);
+        await new Promise<void>((resolve) => {
+          releaseReplay = resolve;
+        });
+        return result;
+      },
+    };
+    const { broker, served } = await start({ transport: slowReplay });
+    const from = await broker.broadcast({ data: 'e0' });
+    await broker.broadcast({ data: 'e1' });
+    const pending = openSse(served.url, { headers: { 'last-event-id': from } });
+    await waitFor(() => broker.stats().connections === 1, 'stream admitted, replay pending');
+    await broker.broadcast({ data: 'e2' }); // live while the replay is in flight
+    releaseReplay();
+    const reader = await pending;
+    await broker.broadcast({ data: 'e3' });
+    await reader.waitForEvents(3);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(reader.events.map((e) => e.data)).toEqual(['e1', 'e2', 'e3']);
+    reader.close();
+  });
+
+  it('signals an id older than the history with the gap event', async () => {
+    const { broker, served } = await start({ history: { historySize: 2 } });
+    const first = await broker.broadcast({ data: 'e1' });
+    for (let n = 2; n <= 5; n++) await broker.broadcast({ data: `e${n}` });
+    const reader = await openSse(served.url, { headers: { 'last-event-id': first } });
+    const [gap] = await reader.waitForEvents(1);
+    expect(gap?.event).toBe(GAP_EVENT);
+    expect(JSON.parse(gap?.data ?? '')).toEqual({ lastEventId: first, reason: 'expired' });
+    await broker.broadcast({ data: 'live' });
+    expect((await reader.waitForEvents(2))[1]?.data).toBe('live');
+    expect(broker.stats().gaps).toBe(1);
+    reader.close();
+  });
+
+  it('signals an unknown or oversized id as unknown', async () => {
+    const { broker, served } = await start();
+    await broker.broadcast({ data: 'e1' });
+    const unknown = await openSse(served.url, { headers: { 'last-event-id': 'never-issued' } });
+    const huge = await openSse(served.url, { headers: { 'last-event-id': 'x'.repeat(5000) } });
+    const [a] = await unknown.waitForEvents(1);
+    const [b] = await huge.waitForEvents(1);
+    expect(JSON.parse(a?.data ?? '')).toEqual({ lastEventId: 'never-issued', reason: 'unknown' });
+    expect(JSON.parse(b?.data ?? '')).toEqual({ lastEventId: null, reason: 'unknown' });
+    unknown.close();
+    huge.close();
+  });
+});
+
+describe('slow clients', () => {
+  it('closes a client that stops reading at the byte cap while the others get everything', async () => {
+    const { broker, served } = await start({ maxBufferedBytes: 64 * 1024 });
+    const fast = await Promise.all([openSse(served.url), openSse(served.url)]);
+    const stalled = await openRaw(served.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await stalled.until((t) => t.includes('\r\n\r\n'));
+    stalled.socket.pause();
+    await waitFor(() => broker.stats().connections === 3, 'streams open');
+    const payload = 'x'.repeat(32 * 1024);
+    // The readers share this process, so pace publishing on them: they keep up, the stalled one can't.
+    for (let n = 1; n <= 600; n++) {
+      await broker.broadcast({ data: payload });
+      await Promise.all(fast.map((r) => r.waitForEvents(n, 20_000)));
+    }
+    await waitFor(() => broker.stats().slowClientCloses === 1, 'stalled client closed');
+    expect(broker.stats().connections).toBe(2);
+    for (const r of fast) expect(r.events.every((e) => e.data === payload)).toBe(true);
+    for (const r of fast) r.close();
+    stalled.socket.destroy();
+  }, 60_000);
+});
+
+describe('lifecycle', () => {
+  it('cleans up when a client leaves: signal, callback, subscriptions', async () => {
+    const reasons: string[] = [];
+    const { broker, served } = await start({ onDisconnect: (_c, reason) => reasons.push(reason) });
+    const reader = await openSse(`${served.url}?topic=t`);
+    await waitFor(() => served.connections.length === 1, 'stream open');
+    const connection = served.connections[0];
+    expect(connection).toBeDefined();
+    const aborted = new Promise((resolve) => connection?.signal.addEventListener('abort', resolve));
+    reader.close();
+    await aborted;
+    expect(reasons).toEqual(['client']);
+    expect(broker.stats().connections).toBe(0);
+    expect(connection?.closed).toBe(true);
+    expect(() => connection?.send({ data: 'late' })).toThrow(/already closed/);
+  });
+
+  it('sends heartbeat comments only on idle streams', async () => {
+    const { broker, served } = await start({ heartbeatInterval: 40 });
+    const idle = await openSse(`${served.url}?topic=quiet`);
+    const busy = await openSse(`${served.url}?topic=busy`);
+    await waitFor(() => broker.stats().connections === 2, 'streams open');
+    const timer = setInterval(() => void broker.publish('busy', { data: 'x' }), 10);
+    await new Promise((r) => setTimeout(r, 300));
+    clearInterval(timer);
+    expect(idle.comments.length).toBeGreaterThanOrEqual(3);
+    expect(busy.comments).toEqual([]);
+    expect(busy.text()).not.toMatch(/data: x\n:/); // never a comment inside an event
+    idle.close();
+    busy.close();
+  });
+
+  it('close() ends every stream gracefully and the server closes', async () => {
+    const broker = createBroker();
+    const local = await serveBroker(broker);
+    const readers = await Promise.all([openSse(local.url), openSse(local.url), openSse(local.url)]);
+    await waitFor(() => broker.stats().connections === 3, 'streams open');
+    await broker.close();
+    await Promise.all(readers.map((r) => r.done));
+    await new Promise<void>((resolve) => local.server.close(() => resolve()));
+    expect(broker.stats().connections).toBe(0);
+    await expect(broker.broadcast({ data: 'x' })).rejects.toMatchObject({ code: 'BROKER_CLOSED' });
+  });
+
+  it('pipes an async iterable and calls return() when the client leaves', async () => {
+    let finished = false;
+    async function* ticks() {
+      try {
+        for (let n = 0; ; n++) {
+          yield { event: 'n', data: n };
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      } finally {
+        finished = true;
+      }
+    }
+    const { served } = await start();
+    const reader = await openSse(served.url);
+    await waitFor(() => served.connections.length === 1, 'stream open');
+    const piped = served.connections[0]?.pipe(ticks());
+    await reader.waitForEvents(5);
+    expect(reader.events.slice(0, 5).map((e) => e.data)).toEqual(['0', '1', '2', '3', '4']);
+    reader.close();
+    await piped;
+    await waitFor(() => finished, 'generator finally ran');
+  });
+
+  it('pipes strings and byte chunks as data', async () => {
+    const { served } = await start();
+    const reader = await openSse(served.url);
+    await waitFor(() => served.connections.length === 1, 'stream open');
+    await served.connections[0]?.pipe(['a', new TextEncoder().encode('b\nc')]);
+    const events = await reader.waitForEvents(2);
+    expect(events.map((e) => e.data)).toEqual(['a', 'b\nc']);
+    reader.close();
+  });
+});
+
+describe('admission', () => {
+  async function statusOf(url: string, headers: Record<string, string> = {}) {
+    const reader = await openSse(url, { headers });
+    await reader.done.catch(() => {});
+    return { status: reader.status, headers: reader.headers, body: reader.text() };
+  }
+
+  it('answers authorize rejections with 401 and 403', async () => {
+    const { served } = await start({
+      authorize: (req) => {
+        const auth = req.header('authorization');
+        if (auth === undefined) return false;
+        if (auth !== 'Bearer good') return reject(403, 'Forbidden.');
+        return { id: 'ada' };
+      },
+    });
+    expect(await statusOf(served.url)).toMatchObject({ status: 401, body: 'Authentication required.' });
+    expect(await statusOf(served.url, { authorization: 'Bearer bad' })).toMatchObject({ status: 403 });
+    const ok = await openSse(served.url, { headers: { authorization: 'Bearer good' } });
+    expect(ok.status).toBe(200);
+    await waitFor(() => served.connections.length === 1, 'stream open');
+    expect(served.connections[0]?.clientId).toBe('ada');
+    ok.close();
+  });
+
+  it('rejects topics the principal may not read, and too many topics', async () => {
+    const { served } = await start({ authorizeTopic: (topic) => topic !== 'secret', maxTopicsPerConnection: 3 });
+    expect((await statusOf(`${served.url}?topic=news&topic=secret`)).status).toBe(403);
+    expect((await statusOf(`${served.url}?topic=a&topic=b&topic=c&topic=d`)).status).toBe(400);
+  });
+
+  it('limits total streams with 503 and per-client streams with 429, both with Retry-After', async () => {
+    const { broker, served } = await start({ maxConnections: 2, maxConnectionsPerClient: 1, retryAfter: 7 });
+    const a = await openSse(`${served.url}?client=ada`);
+    await waitFor(() => broker.stats().connections === 1, 'one open');
+    const perClient = await statusOf(`${served.url}?client=ada`);
+    expect(perClient.status).toBe(429);
+    expect(perClient.headers['retry-after']).toBe('7');
+    const b = await openSse(`${served.url}?client=bob`);
+    await waitFor(() => broker.stats().connections === 2, 'two open');
+    const total = await statusOf(`${served.url}?client=cy`);
+    expect(total.status).toBe(503);
+    expect(total.headers['retry-after']).toBe('7');
+    expect(broker.stats().rejected).toBe(2);
+    a.close();
+    b.close();
+  });
+});
+
+describe('memory', () => {
+  it('heap returns to its baseline after 10,000 connect/disconnect cycles', async () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (!gc) throw new Error('run with --expose-gc');
+    const { broker, served } = await start({ heartbeatInterval: 1000 });
+    const cycle = async () => {
+      const r = await openSse(`${served.url}?topic=t`);
+      r.close();
+      await r.done;
+    };
+    const run = async (count: number) => {
+      for (let i = 0; i < count; i += 100) await Promise.all(Array.from({ length: 100 }, cycle));
+      await waitFor(() => broker.stats().connections === 0, 'all released', 10_000);
+    };
+    await run(500); // warm up JIT, pools and caches
+    const settle = async () => {
+      for (let i = 0; i < 3; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        gc();
+      }
+      return process.memoryUsage().heapUsed;
+    };
+    const baseline = await settle();
+    await run(10_000);
+    const after = await settle();
+    expect(after - baseline).toBeLessThan(2 * 1024 * 1024);
+  }, 120_000);
+});
+
+export type { Broker };

@@ -1,0 +1,53 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Broker, type Connection, SseRejectedError, type StreamOptions } from '../../src/index.js';
+import { createNodeSink, toStreamRequest } from '../../src/node/index.js';
+
+export interface Served {
+  url: string;
+  port: number;
+  server: http.Server;
+  /** The broker's open connections, oldest first. */
+  readonly connections: Connection[];
+  close(): Promise<void>;
+}
+
+/**
+ * A plain node:http server that opens a broker stream on every request. Query parameters pick
+ * the stream options: `?topic=a&topic=b&client=ada&retry=100`.
+ */
+export async function serveBroker(broker: Broker, onStream?: (connection: Connection) => void): Promise<Served> {
+  const server = http.createServer(async (req, res) => {
+    const query = new URL(req.url ?? '/', 'http://x').searchParams;
+    const options: StreamOptions = { topics: query.getAll('topic') };
+    const client = query.get('client');
+    if (client) options.clientId = client;
+    const retry = query.get('retry');
+    if (retry) options.retry = Number(retry);
+    try {
+      const connection = await broker.stream(toStreamRequest(req), options, () => createNodeSink(res));
+      onStream?.(connection);
+    } catch (error) {
+      if (error instanceof SseRejectedError) {
+        res.writeHead(error.status, { ...error.headers, 'content-type': 'text/plain; charset=utf-8' });
+        res.end(error.message);
+      } else {
+        res.writeHead(500).end();
+      }
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    port,
+    server,
+    get connections() {
+      return [...broker.connections()];
+    },
+    async close() {
+      await broker.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
