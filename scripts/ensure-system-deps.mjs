@@ -4,7 +4,7 @@
 //   "ssekit": { "systemDeps": { "<binary>": "<debian package>" } }
 // Nothing is installed when every binary is already on PATH.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;

@@ -29,14 +29,13 @@ function openClient(port) {
         resolve(client);
       }
       const pattern = /"s":(\d+)/g;
-      let match;
       let consumed = 0;
-      while ((match = pattern.exec(buffer)) !== null) {
+      for (const match of buffer.matchAll(pattern)) {
         const seq = Number(match[1]);
         if (client.lastSeq !== -1 && seq !== client.lastSeq + 1) client.errors++;
         client.lastSeq = seq;
         client.received++;
-        consumed = pattern.lastIndex;
+        consumed = match.index + match[0].length;
       }
       client.tail = buffer.slice(consumed).slice(-64);
     });

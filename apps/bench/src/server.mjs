@@ -9,7 +9,7 @@ const variants = {
   // The baseline: what a hand-written server does at best, one pre-encoded Buffer to every res.
   baseline() {
     const clients = new Set();
-    const server = http.createServer((req, res) => {
+    const server = http.createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       res.flushHeaders();
       clients.add(res);
