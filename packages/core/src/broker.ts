@@ -169,6 +169,11 @@ export function createBroker<E extends EventMap = EventMap, P = unknown>(options
     encodeOptions,
     enqueue: (connection, chunk, batchIndex) => scheduler.enqueue(connection, chunk, batchIndex),
     release: (connection, reason) => release(connection as unknown as Conn, reason),
+    subscribe: (connection, topics, subscribe) => {
+      const conn = connection as unknown as Conn;
+      if (subscribe && conn.closed) return;
+      for (const topic of topics) (subscribe ? join : leave)(conn, topicChannel(topic));
+    },
   };
 
   const join = (connection: Conn, channel: string) => {
@@ -330,13 +335,8 @@ export function createBroker<E extends EventMap = EventMap, P = unknown>(options
       return connection;
     },
 
-    subscribe(connection, topics) {
-      if (!connection.closed) for (const topic of topics) join(connection, topicChannel(topic));
-    },
-
-    unsubscribe(connection, topics) {
-      for (const topic of topics) leave(connection, topicChannel(topic));
-    },
+    subscribe: (connection, topics) => host.subscribe(connection as never, topics, true),
+    unsubscribe: (connection, topics) => host.subscribe(connection as never, topics, false),
 
     connections: () => open.values(),
 

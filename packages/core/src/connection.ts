@@ -10,6 +10,7 @@ export type CloseReason = 'client' | 'server' | 'slow' | 'shutdown';
 export interface ConnectionHost {
   enqueue(connection: Connection<EventMap, unknown>, chunk: Uint8Array, batchIndex: number): void;
   release(connection: Connection<EventMap, unknown>, reason: CloseReason): void;
+  subscribe(connection: Connection<EventMap, unknown>, topics: readonly string[], subscribe: boolean): void;
   readonly encodeOptions: EncodeOptions;
 }
 
@@ -169,6 +170,16 @@ export class Connection<E extends EventMap = EventMap, P = unknown> {
       this.signal.removeEventListener('abort', stop);
       if (!done) stop();
     }
+  }
+
+  /** Adds broker topics to this stream (not authorized again: check before calling). */
+  subscribe(topics: string | readonly string[]): void {
+    this.host.subscribe(this as never, typeof topics === 'string' ? [topics] : topics, true);
+  }
+
+  /** Removes broker topics from this stream. */
+  unsubscribe(topics: string | readonly string[]): void {
+    this.host.subscribe(this as never, typeof topics === 'string' ? [topics] : topics, false);
   }
 
   /** Ends the stream gracefully. The client will reconnect unless told otherwise by your events. */

@@ -66,8 +66,12 @@ export class SseClosedError extends SseError {
  * Adapters answer it with `status`, `headers` and a short body; `message` is safe to show to clients.
  */
 export class SseRejectedError extends SseError {
-  /** HTTP status the adapter sends: 400, 401, 403, 429 or 503. */
+  /** HTTP status the adapter sends: 400, 401, 403, 406, 429 or 503. */
   readonly status: number;
+  /** The same status under the name Fastify and `http-errors` read. */
+  readonly statusCode: number;
+  /** The message is written for clients and safe to show (Koa and `http-errors` read this). */
+  readonly expose = true;
   /** Extra response headers, such as `Retry-After` on 429 and 503. */
   readonly headers: Readonly<Record<string, string>>;
 
@@ -75,6 +79,7 @@ export class SseRejectedError extends SseError {
     super('REJECTED', message, options);
     this.name = 'SseRejectedError';
     this.status = status;
+    this.statusCode = status;
     this.headers = headers;
   }
 }

@@ -54,3 +54,24 @@ function latin1ToUtf8(value: string): string {
     return value; // not UTF-8: keep the Latin-1 reading
   }
 }
+
+/**
+ * True when an `Accept` header admits `text/event-stream` (directly, as `text/*` or as `*\/*`
+ * with a non-zero quality), or when there is no `Accept` header at all.
+ *
+ * @example
+ * ```ts
+ * acceptsEventStream('text/event-stream') // true
+ * acceptsEventStream('application/json') // false
+ * ```
+ */
+export function acceptsEventStream(accept: string | undefined): boolean {
+  if (accept === undefined || accept.trim() === '') return true;
+  for (const part of accept.split(',')) {
+    const [range = '', ...params] = part.split(';').map((s) => s.trim().toLowerCase());
+    if (range !== 'text/event-stream' && range !== 'text/*' && range !== '*/*') continue;
+    const q = params.find((p) => p.startsWith('q='));
+    if (q === undefined || Number(q.slice(2)) > 0) return true;
+  }
+  return false;
+}

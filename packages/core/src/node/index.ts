@@ -21,7 +21,7 @@ export interface NodeSinkOptions {
    * Extra response headers (CORS headers a framework collected, for example). Headers already set
    * on the response with `setHeader` are kept too. The SSE headers always win.
    */
-  headers?: OutgoingHttpHeaders;
+  headers?: Record<string, string | number | readonly string[] | undefined>;
 }
 
 /**
@@ -38,7 +38,7 @@ export interface NodeSinkOptions {
  */
 export function createNodeSink(res: NodeResponse, options: NodeSinkOptions = {}): Sink {
   const http2 = 'stream' in res;
-  const headers: OutgoingHttpHeaders = { ...res.getHeaders(), ...options.headers, ...SSE_HEADERS };
+  const headers = { ...res.getHeaders(), ...options.headers, ...SSE_HEADERS } as OutgoingHttpHeaders;
   if (http2) for (const name of HTTP2_FORBIDDEN_HEADERS) delete headers[name];
   for (const name of Object.keys(headers)) if (headers[name] === undefined) delete headers[name];
   // Headers set earlier with setHeader would merge in again; clear them so each is sent once.

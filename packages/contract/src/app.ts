@@ -1,0 +1,147 @@
+/**
+ * The contract app: the broker setup and stream options every adapter's test server uses, so the
+ * suite sees the same server behind every framework. Safe to import from Bun and Deno.
+ */
+import { type Broker, type BrokerStats, createBroker, reject, type StreamOptions } from '@ssekit/core';
+
+/** The only origin in the contract servers' CORS allowlist (an allowlist, never a fixed string or `*`). */
+export const CORS_ORIGIN = 'http://allowed.test';
+
+/** What a test asks of the server it starts. */
+export interface ContractOptions {
+  /** Require `Authorization: Bearer <client id>`; `Bearer forbidden` gets 403. */
+  auth?: boolean;
+  maxConnections?: number;
+  maxConnectionsPerClient?: number;
+  retryAfter?: number;
+  maxBufferedBytes?: number;
+  heartbeatInterval?: number;
+  historySize?: number;
+}
+
+/** A broker configured from {@link ContractOptions}. */
+export function createContractBroker(options: ContractOptions = {}): Broker {
+  return createBroker({
+    heartbeatInterval: options.heartbeatInterval ?? 0,
+    history: { historySize: options.historySize ?? 1000 },
+    ...(options.maxConnections !== undefined && { maxConnections: options.maxConnections }),
+    ...(options.maxConnectionsPerClient !== undefined && { maxConnectionsPerClient: options.maxConnectionsPerClient }),
+    ...(options.retryAfter !== undefined && { retryAfter: options.retryAfter }),
+    ...(options.maxBufferedBytes !== undefined && { maxBufferedBytes: options.maxBufferedBytes }),
+    closeTimeout: 2_000,
+    authorize: options.auth
+      ? (request) => {
+          const token = request.header('authorization')?.replace(/^Bearer /, '');
+          if (!token) return false;
+          if (token === 'forbidden') return reject(403, 'This token may not open streams.');
+          return { id: token };
+        }
+      : undefined,
+  });
+}
+
+/** Stream options from the contract route's query: `?topic=a&topic=b&client=ada&retry=100`. */
+export function streamOptionsFromUrl(url: string): StreamOptions {
+  const query = new URL(url, 'http://localhost').searchParams;
+  const options: StreamOptions = { topics: query.getAll('topic') };
+  const client = query.get('client');
+  if (client) options.clientId = client;
+  const retry = query.get('retry');
+  if (retry) options.retry = Number(retry);
+  return options;
+}
+
+/** The server under test, as the suite drives it. */
+export interface ContractServer {
+  /** Base URL, e.g. `http://127.0.0.1:4321`; the stream route is `${url}/events`. */
+  readonly url: string;
+  readonly port: number;
+  publish(topics: string | string[], event: Record<string, unknown>): Promise<string>;
+  broadcast(event: Record<string, unknown>): Promise<string>;
+  send(clientId: string, event: Record<string, unknown>): Promise<string>;
+  stats(): Promise<BrokerStats>;
+  /** Ends every open stream from the server side (clients will reconnect). */
+  disconnectAll(): Promise<void>;
+  /** Graceful shutdown: the broker closes every stream, then the server closes. */
+  shutdown(): Promise<void>;
+}
+
+/** Starts one adapter's contract app. */
+export interface ContractHarness {
+  readonly name: string;
+  start(options: ContractOptions): Promise<ContractServer>;
+}
+
+/** A {@link ContractServer} for an app running in this process. */
+export function localServer(broker: Broker, url: string, closeServer: () => Promise<void>): ContractServer {
+  return {
+    url,
+    port: Number(new URL(url).port),
+    publish: (topics, event) => broker.publish(topics, event),
+    broadcast: (event) => broker.broadcast(event),
+    send: (clientId, event) => broker.send(clientId, event),
+    stats: async () => broker.stats(),
+    async disconnectAll() {
+      for (const connection of [...broker.connections()]) connection.close();
+    },
+    async shutdown() {
+      await broker.close();
+      await closeServer();
+    },
+  };
+}
+
+/**
+ * Serves the suite's control calls for an app in another process (Bun, Deno):
+ * `POST /_control/<verb>` with a JSON body. Returns `undefined` for other paths.
+ */
+export async function handleControl(broker: Broker, path: string, body: unknown): Promise<unknown> {
+  const args = (body ?? {}) as { topics?: string[]; event?: Record<string, unknown>; clientId?: string };
+  switch (path) {
+    case '/_control/publish':
+      return { id: await broker.publish(args.topics ?? [], args.event ?? {}) };
+    case '/_control/broadcast':
+      return { id: await broker.broadcast(args.event ?? {}) };
+    case '/_control/send':
+      return { id: await broker.send(args.clientId ?? '', args.event ?? {}) };
+    case '/_control/stats':
+      return broker.stats();
+    case '/_control/disconnect-all':
+      for (const connection of [...broker.connections()]) connection.close();
+      return {};
+    case '/_control/close-broker':
+      await broker.close();
+      return {};
+    default:
+      return undefined;
+  }
+}
+
+/** A {@link ContractServer} that drives an app in another process through {@link handleControl}. */
+export function remoteServer(url: string, stop: () => Promise<void>): ContractServer {
+  const call = async <T>(verb: string, body: unknown = {}): Promise<T> => {
+    const response = await fetch(`${url}/_control/${verb}`, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
+    if (!response.ok) throw new Error(`control ${verb} answered ${response.status}`);
+    return (await response.json()) as T;
+  };
+  return {
+    url,
+    port: Number(new URL(url).port),
+    publish: async (topics, event) =>
+      (await call<{ id: string }>('publish', { topics: typeof topics === 'string' ? [topics] : topics, event })).id,
+    broadcast: async (event) => (await call<{ id: string }>('broadcast', { event })).id,
+    send: async (clientId, event) => (await call<{ id: string }>('send', { clientId, event })).id,
+    stats: () => call<BrokerStats>('stats'),
+    disconnectAll: async () => {
+      await call('disconnect-all');
+    },
+    async shutdown() {
+      await call('close-broker');
+      await stop();
+    },
+  };
+}

@@ -1,0 +1,225 @@
+import { dechunk, openRaw, openSse, type SseReader, waitFor } from '@ssekit/test-utils';
+import { EventSource } from 'eventsource';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CORS_ORIGIN, type ContractHarness, type ContractOptions, type ContractServer } from './app.js';
+
+const GAP_EVENT = 'ssekit:gap';
+
+/**
+ * Registers the contract suite for one adapter. Every adapter's test file calls it with a harness
+ * that starts that framework's contract app; identical behaviour is the point.
+ */
+export function runContractSuite(harness: ContractHarness): void {
+  describe(`${harness.name}: SSE contract`, () => {
+    let server: ContractServer | undefined;
+    const readers: SseReader[] = [];
+    const start = async (options: ContractOptions = {}) => {
+      server = await harness.start(options);
+      return server;
+    };
+    const open = async (server: ContractServer, query = '', headers: Record<string, string> = {}) => {
+      const reader = await openSse(`${server.url}/events${query}`, { headers });
+      readers.push(reader);
+      return reader;
+    };
+    const expectConnections = async (server: ContractServer, count: number, timeout = 5_000) => {
+      const deadline = Date.now() + timeout;
+      let seen = -1;
+      while (Date.now() < deadline) {
+        seen = (await server.stats()).connections;
+        if (seen === count) return;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error(`expected ${count} open streams, server reports ${seen}`);
+    };
+
+    afterEach(async () => {
+      for (const reader of readers.splice(0)) reader.close();
+      await server?.shutdown();
+      server = undefined;
+    });
+
+    it('answers 200 with the SSE headers, flushed before the first event', async () => {
+      const s = await start();
+      const reader = await open(s);
+      expect(reader.status).toBe(200);
+      expect(reader.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+      expect(reader.headers['cache-control']).toBe('no-cache, no-transform');
+      expect(reader.headers['x-accel-buffering']).toBe('no');
+      expect(reader.headers['content-length']).toBeUndefined();
+      expect(reader.events).toEqual([]);
+    });
+
+    it('writes events exactly as sent: multi-line, unicode, empty data, ids, retry', async () => {
+      const s = await start();
+      const raw = await openRaw(s.port, 'GET /events?retry=1234 HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n');
+      await raw.until((t) => t.includes('\r\n\r\n'));
+      await expectConnections(s, 1);
+      await s.broadcast({ id: 'a1', event: 'multi', data: 'one\ntwo\r\nthree\rfour' });
+      await s.broadcast({ id: 0, data: 'héllo ✓ 😀' });
+      await s.broadcast({ id: 'e', event: 'empty', data: '' });
+      await s.broadcast({ id: 'j', data: { nested: [1, 'x'] } });
+      const text = await raw.until((t) => t.includes('nested'));
+      const body = Buffer.from(dechunk(text.slice(text.indexOf('\r\n\r\n') + 4)), 'latin1').toString('utf8');
+      expect(body).toBe(
+        'retry: 1234\n\n' +
+          'id: a1\nevent: multi\ndata: one\ndata: two\ndata: three\ndata: four\n\n' +
+          'id: 0\ndata: héllo ✓ 😀\n\n' +
+          'id: e\nevent: empty\ndata: \n\n' +
+          'id: j\ndata: {"nested":[1,"x"]}\n\n',
+      );
+      raw.socket.destroy();
+    });
+
+    it('routes topics and broadcasts, and sends to every session of one client', async () => {
+      const s = await start();
+      const news = await open(s, '?topic=news&client=ada');
+      const adaTab2 = await open(s, '?client=ada');
+      const sport = await open(s, '?topic=sport&client=bob');
+      await expectConnections(s, 3);
+      await s.publish('news', { event: 'news', data: 'n1' });
+      await s.publish(['news', 'sport'], { event: 'both', data: 'b1' });
+      await s.send('ada', { event: 'dm', data: 'for ada' });
+      await s.broadcast({ event: 'all', data: 'everyone' });
+      await news.waitForEvents(4);
+      await adaTab2.waitForEvents(2);
+      await sport.waitForEvents(2);
+      await new Promise((r) => setTimeout(r, 30));
+      expect(news.events.map((e) => e.event)).toEqual(['news', 'both', 'dm', 'all']);
+      expect(adaTab2.events.map((e) => e.event)).toEqual(['dm', 'all']);
+      expect(sport.events.map((e) => e.event)).toEqual(['both', 'all']);
+    });
+
+    it('replays exactly the missed events after Last-Event-ID, then live ones', async () => {
+      const s = await start();
+      const first = await open(s, '?topic=t');
+      await expectConnections(s, 1);
+      for (let n = 1; n <= 3; n++) await s.publish('t', { data: `e${n}` });
+      const seen = await first.waitForEvents(3);
+      first.close();
+      await expectConnections(s, 0);
+      for (let n = 4; n <= 6; n++) await s.publish('t', { data: `e${n}` });
+      const again = await open(s, '?topic=t', { 'last-event-id': seen[2]?.id ?? '' });
+      await again.waitForEvents(3);
+      await s.publish('t', { data: 'e7' });
+      await again.waitForEvents(4);
+      expect(again.events.map((e) => e.data)).toEqual(['e4', 'e5', 'e6', 'e7']);
+    });
+
+    it('signals a Last-Event-ID the history cannot serve', async () => {
+      const s = await start();
+      const reader = await open(s, '', { 'last-event-id': 'not-an-id-we-issued' });
+      const [gap] = await reader.waitForEvents(1);
+      expect(gap?.event).toBe(GAP_EVENT);
+      expect(JSON.parse(gap?.data ?? '{}')).toMatchObject({ reason: 'unknown' });
+    });
+
+    it('cleans up promptly when a client disconnects', async () => {
+      const s = await start();
+      const readers = await Promise.all([open(s, '?topic=x'), open(s, '?topic=x'), open(s)]);
+      await expectConnections(s, 3);
+      for (const r of readers) r.close();
+      await expectConnections(s, 0, 2_000);
+      await s.publish('x', { data: 'nobody listens' });
+      expect((await s.stats()).delivered).toBe(0);
+    });
+
+    it('closes a client that stops reading at the byte cap while the others keep receiving', async () => {
+      const s = await start({ maxBufferedBytes: 64 * 1024 });
+      const fast = await open(s);
+      const stalled = await openRaw(s.port, 'GET /events HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n');
+      await stalled.until((t) => t.includes('\r\n\r\n'));
+      stalled.socket.pause();
+      await expectConnections(s, 2);
+      const payload = 'x'.repeat(32 * 1024);
+      let n = 0;
+      while ((await s.stats()).slowClientCloses === 0) {
+        if (++n > 2_000) throw new Error('the stalled client was never closed');
+        await s.broadcast({ data: payload });
+        await fast.waitForEvents(n, 10_000);
+      }
+      await s.broadcast({ data: 'after' });
+      const events = await fast.waitForEvents(n + 1);
+      expect(events.at(-1)?.data).toBe('after');
+      expect((await s.stats()).connections).toBe(1);
+      stalled.socket.destroy();
+    }, 60_000);
+
+    it('answers authorize rejections with 401 and 403 before streaming', async () => {
+      const s = await start({ auth: true });
+      const anonymous = await open(s);
+      const forbidden = await open(s, '', { authorization: 'Bearer forbidden' });
+      const allowed = await open(s, '', { authorization: 'Bearer ada' });
+      expect(anonymous.status).toBe(401);
+      expect(forbidden.status).toBe(403);
+      expect(allowed.status).toBe(200);
+      expect(anonymous.headers['content-type']).not.toContain('text/event-stream');
+      await s.send('ada', { data: 'by principal id' });
+      expect((await allowed.waitForEvents(1))[0]?.data).toBe('by principal id');
+    });
+
+    it('answers connection limits with 429 and 503 and Retry-After', async () => {
+      const s = await start({ maxConnections: 2, maxConnectionsPerClient: 1, retryAfter: 9 });
+      await open(s, '?client=ada');
+      await expectConnections(s, 1);
+      const perClient = await open(s, '?client=ada');
+      expect(perClient.status).toBe(429);
+      expect(perClient.headers['retry-after']).toBe('9');
+      await open(s, '?client=bob');
+      await expectConnections(s, 2);
+      const total = await open(s, '?client=cy');
+      expect(total.status).toBe(503);
+      expect(total.headers['retry-after']).toBe('9');
+    });
+
+    it('shuts down gracefully: every stream ends and the server closes', async () => {
+      const s = await start();
+      const readers = await Promise.all([open(s), open(s, '?topic=a'), open(s, '?client=z')]);
+      await expectConnections(s, 3);
+      const shutdown = s.shutdown();
+      server = undefined;
+      await shutdown;
+      await Promise.all(readers.map((r) => r.done));
+      expect(readers.every((r) => r.ended())).toBe(true);
+    });
+
+    it('answers CORS preflight and adds CORS headers to the stream', async () => {
+      const s = await start();
+      const preflight = await fetch(`${s.url}/events`, {
+        method: 'OPTIONS',
+        headers: { origin: CORS_ORIGIN, 'access-control-request-method': 'GET', 'access-control-request-headers': 'last-event-id' },
+      });
+      expect(preflight.status).toBeGreaterThanOrEqual(200);
+      expect(preflight.status).toBeLessThan(300);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe(CORS_ORIGIN);
+      const stream = await open(s, '', { origin: CORS_ORIGIN });
+      expect(stream.status).toBe(200);
+      expect(stream.headers['access-control-allow-origin']).toBe(CORS_ORIGIN);
+      const stranger = await open(s, '', { origin: 'http://evil.test' });
+      expect(stranger.headers['access-control-allow-origin']).toBeUndefined();
+    });
+
+    it('works with a spec-following EventSource that reconnects by itself with Last-Event-ID', async () => {
+      const s = await start();
+      const source = new EventSource(`${s.url}/events?retry=50&topic=t`);
+      const got: string[] = [];
+      source.onmessage = (event) => got.push(event.data);
+      try {
+        await waitFor(() => source.readyState === EventSource.OPEN, 'EventSource open');
+        await expectConnections(s, 1);
+        await s.publish('t', { data: 'e1' });
+        await s.publish('t', { data: 'e2' });
+        await waitFor(() => got.length === 2, 'two events');
+        await s.disconnectAll();
+        await s.publish('t', { data: 'e3' }); // published while the client is away
+        await waitFor(() => got.length === 3, 'missed event replayed after the reconnect');
+        await expectConnections(s, 1);
+        await s.publish('t', { data: 'e4' });
+        await waitFor(() => got.length === 4, 'live event after reconnect');
+        expect(got).toEqual(['e1', 'e2', 'e3', 'e4']);
+      } finally {
+        source.close();
+      }
+    });
+  });
+}

@@ -1,0 +1,19 @@
+import cors from '@fastify/cors';
+import { CORS_ORIGIN, createContractBroker, localServer, runContractSuite, streamOptionsFromUrl } from '@ssekit/contract';
+import Fastify from 'fastify';
+import { ssePlugin } from '../src/index.js';
+
+runContractSuite({
+  name: 'fastify',
+  async start(options) {
+    const broker = createContractBroker(options);
+    const app = Fastify();
+    await app.register(cors, { origin: [CORS_ORIGIN] });
+    await app.register(ssePlugin, { broker });
+    app.get('/events', { sse: true }, async (request, reply) => {
+      await reply.sse(streamOptionsFromUrl(request.url));
+    });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    return localServer(broker, url, () => app.close());
+  },
+});

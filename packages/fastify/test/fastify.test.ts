@@ -1,0 +1,102 @@
+import http2 from 'node:http2';
+import { openSse } from '@ssekit/test-utils';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import ssePluginDefault, { ssePlugin } from '../src/index.js';
+
+let app: FastifyInstance | undefined;
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+describe('@ssekit/fastify', () => {
+  it('exports the plugin as default too', () => {
+    expect(ssePluginDefault).toBe(ssePlugin);
+  });
+
+  it('answers 406 on sse-only routes to clients that refuse event streams; dual routes fall through', async () => {
+    app = Fastify();
+    await app.register(ssePlugin);
+    app.get('/only', { sse: true }, async (_request, reply) => {
+      await reply.sse();
+    });
+    app.get('/dual', async (request, reply) => {
+      if (!request.acceptsSse()) return { snapshot: [1, 2, 3] };
+      await reply.sse();
+    });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    const refused = await fetch(`${url}/only`, { headers: { accept: 'application/json' } });
+    expect(refused.status).toBe(406);
+    expect(await refused.json()).toMatchObject({ statusCode: 406, message: expect.stringContaining('text/event-stream') });
+    const json = await fetch(`${url}/dual`, { headers: { accept: 'application/json' } });
+    expect(await json.json()).toEqual({ snapshot: [1, 2, 3] });
+    const stream = await openSse(`${url}/dual`);
+    expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    stream.close();
+  });
+
+  it('runs onRequest/preHandler hooks (auth) before streaming, and their errors are normal replies', async () => {
+    app = Fastify();
+    await app.register(ssePlugin);
+    app.addHook('preHandler', async (request, reply) => {
+      if (request.headers['x-token'] !== 'ok') return reply.code(401).send({ error: 'no token' });
+    });
+    app.get('/events', async (_request, reply) => {
+      const stream = await reply.sse();
+      stream.send({ data: 'in' });
+    });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    const denied = await fetch(`${url}/events`);
+    expect(denied.status).toBe(401);
+    expect(await denied.json()).toEqual({ error: 'no token' });
+    const allowed = await openSse(`${url}/events`, { headers: { 'x-token': 'ok' } });
+    expect((await allowed.waitForEvents(1))[0]?.data).toBe('in');
+    allowed.close();
+  });
+
+  it('streams over HTTP/2 without hop-by-hop headers', async () => {
+    app = Fastify({ http2: true });
+    await app.register(ssePlugin);
+    app.get('/events', async (_request, reply) => {
+      const stream = await reply.sse();
+      stream.send({ event: 'hi', data: 'over h2' });
+    });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    const client = http2.connect(url);
+    try {
+      const request = client.request({ ':path': '/events', accept: 'text/event-stream' });
+      const head = await new Promise<http2.IncomingHttpHeaders>((resolve) => request.on('response', resolve));
+      expect(head[':status']).toBe(200);
+      expect(head['content-type']).toBe('text/event-stream; charset=utf-8');
+      expect(head.connection).toBeUndefined();
+      expect(head['transfer-encoding']).toBeUndefined();
+      let body = '';
+      request.setEncoding('utf8');
+      await new Promise<void>((resolve) =>
+        request.on('data', (chunk: string) => {
+          body += chunk;
+          if (body.includes('\n\n')) resolve();
+        }),
+      );
+      expect(body).toBe('event: hi\ndata: over h2\n\n');
+      request.close();
+    } finally {
+      client.close();
+    }
+  });
+
+  it('fastify.close() resolves while streams are open', async () => {
+    app = Fastify();
+    await app.register(ssePlugin);
+    app.get('/events', async (_request, reply) => {
+      await reply.sse();
+    });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    const readers = await Promise.all([openSse(`${url}/events`), openSse(`${url}/events`)]);
+    await app.close();
+    app = undefined;
+    await Promise.all(readers.map((r) => r.done));
+    expect(readers.every((r) => r.ended())).toBe(true);
+  });
+});
