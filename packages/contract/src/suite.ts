@@ -50,7 +50,7 @@ export function runContractSuite(harness: ContractHarness): void {
       expect(reader.events).toEqual([]);
     });
 
-    it('writes events exactly as sent: multi-line, unicode, empty data, ids, retry', async () => {
+    it('writes events exactly as sent: opening comment, retry, multi-line, unicode, empty data, ids', async () => {
       const s = await start();
       const raw = await openRaw(s.port, 'GET /events?retry=1234 HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n');
       await raw.until((t) => t.includes('\r\n\r\n'));
@@ -62,7 +62,7 @@ export function runContractSuite(harness: ContractHarness): void {
       const text = await raw.until((t) => t.includes('nested'));
       const body = Buffer.from(dechunk(text.slice(text.indexOf('\r\n\r\n') + 4)), 'latin1').toString('utf8');
       expect(body).toBe(
-        'retry: 1234\n\n' +
+        ':\nretry: 1234\n\n' +
           'id: a1\nevent: multi\ndata: one\ndata: two\ndata: three\ndata: four\n\n' +
           'id: 0\ndata: héllo ✓ 😀\n\n' +
           'id: e\nevent: empty\ndata: \n\n' +

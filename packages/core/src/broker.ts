@@ -122,6 +122,11 @@ const BROADCAST = '*';
 const topicChannel = (topic: string) => `#${topic}`;
 const clientChannel = (clientId: string) => `@${clientId}`;
 const HEARTBEAT = new TextEncoder().encode(':\n');
+/**
+ * The first bytes of every stream. Some runtimes (Bun) and proxies hold the response head until
+ * the first body byte; an empty comment opens the stream at once and clients ignore it.
+ */
+const OPENING = HEARTBEAT;
 const textEncoder = new TextEncoder();
 
 /**
@@ -307,7 +312,7 @@ export function createBroker<E extends EventMap = EventMap, P = unknown>(options
       if (sameClient >= maxPerClient)
         reject(limitRejection(429, 'Too many open streams for this client; close one or retry later.', retryAfter));
       const retry = streamOptions.retry ?? options.retry;
-      const retryFrame = retry === undefined ? undefined : textEncoder.encode(formatEvent({ retry }));
+      const retryFrame = retry === undefined ? undefined : textEncoder.encode(`:\n${formatEvent({ retry })}`);
 
       const lastEventId = readLastEventId(request);
       const connection = new Connection<E, P>({
@@ -321,7 +326,7 @@ export function createBroker<E extends EventMap = EventMap, P = unknown>(options
       open.add(connection);
       perClient.set(clientId, sameClient + 1);
       stats.connections = open.size;
-      if (retryFrame) scheduler.enqueue(connection as never, retryFrame, -1);
+      scheduler.enqueue(connection as never, retryFrame ?? OPENING, -1);
       if (lastEventId !== undefined) {
         connection.seam = [];
         connection.seamIds = new Set();

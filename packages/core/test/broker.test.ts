@@ -28,14 +28,14 @@ describe('stream response', () => {
     reader.close();
   });
 
-  it('writes the retry hint first, then events, byte for byte', async () => {
+  it('opens with an empty comment and the retry hint, then events, byte for byte', async () => {
     const { broker, served } = await start();
     const raw = await openRaw(served.port, 'GET /?retry=2500 HTTP/1.1\r\nHost: x\r\n\r\n');
     await raw.until((t) => t.includes('retry: 2500'));
     await broker.broadcast({ id: 'a', event: 'tick', data: 'line1\nline2' });
     const text = await raw.until((t) => t.includes('line2'));
     const body = dechunk(text.slice(text.indexOf('\r\n\r\n') + 4));
-    expect(body).toBe('retry: 2500\n\nid: a\nevent: tick\ndata: line1\ndata: line2\n\n');
+    expect(body).toBe(':\nretry: 2500\n\nid: a\nevent: tick\ndata: line1\ndata: line2\n\n');
     raw.socket.destroy();
   });
 });
@@ -94,12 +94,13 @@ describe('fan-out', () => {
   it('coalesces what is due for a socket in one tick into one write', async () => {
     const { broker, served } = await start();
     const raw = await openRaw(served.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-    await raw.until((t) => t.includes('\r\n\r\n'));
+    const head = await raw.until((t) => t.includes('\r\n\r\n2\r\n:\n\r\n')); // the opening comment chunk
     await waitFor(() => broker.stats().connections === 1, 'stream open');
     for (let n = 0; n < 100; n++) void broker.broadcast({ data: String(n) });
     const text = await raw.until((t) => t.includes('data: 99\n'));
-    const body = text.slice(text.indexOf('\r\n\r\n') + 4);
-    // One HTTP chunk holds all 100 events: one chunk-size line before the first event.
+    const body = text.slice(head.length);
+    // One HTTP chunk holds all 100 events: a single chunk-size line before the first event.
+    expect(body.match(/^[0-9a-f]+\r\n/)).not.toBeNull();
     expect(body.match(/\r\n[0-9a-f]+\r\n/g)?.length ?? 0).toBe(0);
     expect(dechunk(body).match(/data: /g)).toHaveLength(100);
     raw.socket.destroy();
@@ -265,7 +266,7 @@ describe('lifecycle', () => {
     await new Promise((r) => setTimeout(r, 300));
     clearInterval(timer);
     expect(idle.comments.length).toBeGreaterThanOrEqual(3);
-    expect(busy.comments).toEqual([]);
+    expect(busy.comments).toEqual(['']); // only the opening comment every stream starts with
     expect(busy.text()).not.toMatch(/data: x\n:/); // never a comment inside an event
     idle.close();
     busy.close();

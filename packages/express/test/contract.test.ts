@@ -1,0 +1,23 @@
+import type { AddressInfo } from 'node:net';
+import { CORS_ORIGIN, createContractBroker, localServer, runContractSuite, streamOptionsFromUrl } from '@ssekit/contract';
+import cors from 'cors';
+import express from 'express';
+import { expressSse } from '../src/index.js';
+
+runContractSuite({
+  name: 'express',
+  async start(options) {
+    const broker = createContractBroker(options);
+    const app = express();
+    app.use(cors({ origin: [CORS_ORIGIN] }));
+    app.use(expressSse({ broker }));
+    app.get('/events', async (req, res) => {
+      await res.sse(streamOptionsFromUrl(req.url));
+    });
+    const server = await new Promise<ReturnType<typeof app.listen>>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return localServer(broker, url, () => new Promise<void>((resolve) => server.close(() => resolve())));
+  },
+});

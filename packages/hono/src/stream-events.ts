@@ -1,0 +1,89 @@
+import { type Broker, type Connection, createWebSink, fromFetchRequest, SseRejectedError, type StreamOptions } from '@ssekit/core';
+import { createNodeSink, type NodeResponse } from '@ssekit/core/node';
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+
+/** Options of {@link streamEvents}. */
+export interface StreamEventsOptions extends StreamOptions {
+  /** The broker to stream from. */
+  broker: Broker;
+}
+
+/**
+ * `@hono/node-server` skips writing a response that carries `x-hono-already-sent` (its
+ * `RESPONSE_ALREADY_SENT`), but only when it is a native `Response`: `serve()` swaps in a
+ * lightweight subclass whose instances take a path that ignores the header. So build it from the
+ * native class, which the lightweight one keeps as its parent, without importing node-server.
+ */
+function alreadySent(): Response {
+  const parent: unknown = Object.getPrototypeOf(Response);
+  const Native = typeof parent === 'function' && parent !== Function.prototype ? (parent as typeof Response) : Response;
+  return new Native(null, { headers: { 'x-hono-already-sent': 'true' } });
+}
+
+/**
+ * Opens an event stream for a Hono route and returns its `Response`.
+ *
+ * On Node under `@hono/node-server` it writes through core's Node bridge (the fast path: no Web
+ * Streams in between); on Bun, Deno, Workers and other Fetch runtimes it streams through a
+ * `ReadableStream` and ends when `c.req.raw.signal` aborts. Admission failures (401/403/429/503)
+ * throw an `HTTPException` (its `cause` is the `SseRejectedError`, its response carries the status and
+ * `Retry-After`) into Hono's `onError`, before any byte.
+ * Headers set earlier on `c` (by `hono/cors`, for example) go out with the stream.
+ *
+ * @param onOpen - called with the live connection; on Fetch runtimes it runs after the
+ *   `Response` is returned, so it may keep sending for as long as it likes.
+ * @example
+ * ```ts
+ * app.get('/events', (c) => streamEvents(c, { broker, topics: ['news'] }, (stream) => {
+ *   stream.send({ event: 'hello', data: 'welcome' });
+ * }));
+ * ```
+ */
+export async function streamEvents(
+  c: Context,
+  options: StreamEventsOptions,
+  onOpen?: (connection: Connection) => unknown,
+): Promise<Response> {
+  const { broker, ...streamOptions } = options;
+  const request = fromFetchRequest(c.req.raw, c);
+  const outgoing = nodeResponseOf(c);
+  try {
+    if (outgoing) {
+      const connection = await broker.stream(request, streamOptions, () =>
+        createNodeSink(outgoing, { headers: Object.fromEntries(c.res.headers) }),
+      );
+      runOnOpen(connection, onOpen);
+      return alreadySent();
+    }
+    const { sink, stream, headers } = createWebSink({ signal: c.req.raw.signal });
+    const connection = await broker.stream(request, streamOptions, () => sink);
+    queueMicrotask(() => runOnOpen(connection, onOpen));
+    return c.body(stream, 200, { ...headers });
+  } catch (error) {
+    throw error instanceof SseRejectedError ? toHttpException(error) : error;
+  }
+}
+
+/** Hono answers an `HTTPException` with its response; other errors become 500s. */
+function toHttpException(error: SseRejectedError): HTTPException {
+  const res = new Response(error.message, {
+    status: error.status,
+    headers: { 'content-type': 'text/plain; charset=utf-8', ...error.headers },
+  });
+  return new HTTPException(error.status as 400, { res, message: error.message, cause: error });
+}
+
+function runOnOpen(connection: Connection, onOpen?: (connection: Connection) => unknown): void {
+  if (!onOpen) return;
+  // An error after the head is sent cannot become an error response; end the stream instead.
+  Promise.resolve()
+    .then(() => onOpen(connection))
+    .catch(() => connection.close());
+}
+
+/** The Node response behind `c` when Hono runs on `@hono/node-server` (`c.env.outgoing`). */
+function nodeResponseOf(c: Context): NodeResponse | undefined {
+  const outgoing = (c.env as { outgoing?: unknown } | undefined)?.outgoing;
+  return outgoing && typeof (outgoing as NodeResponse).writeHead === 'function' ? (outgoing as NodeResponse) : undefined;
+}

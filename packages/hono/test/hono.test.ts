@@ -1,0 +1,65 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { createBroker } from '@ssekit/core';
+import { openSse } from '@ssekit/test-utils';
+import { Hono } from 'hono';
+import { describe, expect, it } from 'vitest';
+import { streamEvents } from '../src/index.js';
+
+describe('@ssekit/hono', () => {
+  it('streams through a ReadableStream on Fetch runtimes (app.fetch without node-server)', async () => {
+    const broker = createBroker();
+    const app = new Hono();
+    app.get('/events', (c) => streamEvents(c, { broker }, (stream) => stream.send({ event: 'hi', data: 'web' })));
+    const controller = new AbortController();
+    const response = await app.fetch(new Request('http://localhost/events', { signal: controller.signal }));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    expect(response.headers.get('connection')).toBeNull();
+    expect(response.headers.get('transfer-encoding')).toBeNull();
+    const reader = response.body?.getReader();
+    const { value } = (await reader?.read()) ?? {};
+    let text = new TextDecoder().decode(value);
+    if (text === ':\n') text = new TextDecoder().decode((await reader?.read())?.value);
+    expect(text).toBe('event: hi\ndata: web\n\n');
+    expect(broker.stats().connections).toBe(1);
+    controller.abort();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(broker.stats().connections).toBe(0);
+    await broker.close();
+  });
+
+  it('turns admission errors into Hono error responses with status and headers', async () => {
+    const broker = createBroker({ maxConnections: 0, retryAfter: 2 });
+    const app = new Hono();
+    app.get('/events', (c) => streamEvents(c, { broker }));
+    app.onError((error, c) => {
+      const { status, headers } = error.cause as { status: 503; headers: Record<string, string> };
+      return c.json({ message: error.message }, status, headers);
+    });
+    const response = await app.request('/events');
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('2');
+    expect(await response.json()).toEqual({ message: 'Too many open streams; retry later.' });
+    await broker.close();
+  });
+
+  it('an error in onOpen ends the stream instead of crashing the server (node-server path)', async () => {
+    const broker = createBroker();
+    const app = new Hono();
+    app.get('/events', (c) =>
+      streamEvents(c, { broker }, () => {
+        throw new Error('boom');
+      }),
+    );
+    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    });
+    const reader = await openSse(`http://127.0.0.1:${(server.address() as AddressInfo).port}/events`);
+    await reader.done;
+    expect(reader.events).toEqual([]);
+    expect(reader.text()).toBe(':\n');
+    await broker.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+});

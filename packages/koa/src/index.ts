@@ -1,0 +1,6 @@
+/**
+ * `@ssekit/koa`: Server-Sent Events for Koa 3 (and 2), backed by the ssekit broker.
+ *
+ * @module
+ */
+export { type KoaSse, type KoaSseOptions, koaSse } from './middleware.js';

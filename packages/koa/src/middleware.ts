@@ -1,0 +1,60 @@
+import { type Broker, type BrokerOptions, type Connection, createBroker, type StreamOptions } from '@ssekit/core';
+import { createNodeSink, toStreamRequest } from '@ssekit/core/node';
+import type { Context, Middleware, Next } from 'koa';
+
+/** Options of {@link koaSse}: a broker to use, or options to create one. */
+export interface KoaSseOptions extends BrokerOptions {
+  /** The broker to stream from; one is created from the other options when omitted. */
+  broker?: Broker;
+}
+
+/** The middleware, with the broker it streams from. */
+export interface KoaSse extends Middleware {
+  /** Publish, broadcast, send, stats, close. */
+  readonly broker: Broker;
+}
+
+declare module 'koa' {
+  interface BaseContext {
+    /**
+     * Opens an event stream on this request. Admission failures (401/403/429/503) throw an
+     * `SseRejectedError` with `status`, `expose` and `headers`, which Koa's error handling
+     * answers like `ctx.throw()`, before any byte is sent. Resolves to the live connection.
+     * @example
+     * ```ts
+     * router.get('/events', async (ctx) => {
+     *   const stream = await ctx.sse({ topics: ['news'] });
+     *   stream.send({ event: 'hello', data: 'welcome' });
+     * });
+     * ```
+     */
+    sse(options?: StreamOptions): Promise<Connection>;
+  }
+}
+
+/**
+ * Koa middleware that adds `ctx.sse()`. Headers set before the stream opens (by `@koa/cors`, for
+ * example) are sent with it. Once open, Koa steps aside (`ctx.respond = false`): no double
+ * responses, and nothing is piped, so a client leaving raises no `ERR_STREAM_PREMATURE_CLOSE`.
+ *
+ * @example
+ * ```ts
+ * const sse = koaSse();
+ * app.use(sse);
+ * setInterval(() => sse.broker.publish('clock', { data: Date.now() }), 2000);
+ * router.get('/events', async (ctx) => { await ctx.sse({ topics: ['clock'] }); });
+ * ```
+ */
+export function koaSse(options: KoaSseOptions = {}): KoaSse {
+  const { broker: given, ...brokerOptions } = options;
+  const broker = given ?? createBroker(brokerOptions);
+  const middleware = (ctx: Context, next: Next) => {
+    ctx.sse = (streamOptions: StreamOptions = {}) =>
+      broker.stream(toStreamRequest(ctx.req, ctx), streamOptions, () => {
+        ctx.respond = false;
+        return createNodeSink(ctx.res);
+      });
+    return next();
+  };
+  return Object.assign(middleware, { broker });
+}
