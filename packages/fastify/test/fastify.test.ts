@@ -56,13 +56,13 @@ describe('@ssekit/fastify', () => {
   });
 
   it('streams over HTTP/2 without hop-by-hop headers', async () => {
-    app = Fastify({ http2: true });
-    await app.register(ssePlugin);
-    app.get('/events', async (_request, reply) => {
+    const h2 = Fastify({ http2: true });
+    await h2.register(ssePlugin);
+    h2.get('/events', async (_request, reply) => {
       const stream = await reply.sse();
       stream.send({ event: 'hi', data: 'over h2' });
     });
-    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    const url = await h2.listen({ port: 0, host: '127.0.0.1' });
     const client = http2.connect(url);
     try {
       const request = client.request({ ':path': '/events', accept: 'text/event-stream' });
@@ -76,13 +76,14 @@ describe('@ssekit/fastify', () => {
       await new Promise<void>((resolve) =>
         request.on('data', (chunk: string) => {
           body += chunk;
-          if (body.includes('\n\n')) resolve();
+          if (body.includes('over h2\n\n')) resolve();
         }),
       );
-      expect(body).toBe('event: hi\ndata: over h2\n\n');
+      expect(body).toBe(':\nevent: hi\ndata: over h2\n\n');
       request.close();
     } finally {
       client.close();
+      await h2.close();
     }
   });
 
