@@ -11,6 +11,7 @@ export type SseErrorCode =
   | 'SERIALIZE_FAILED'
   | 'CONNECTION_CLOSED'
   | 'BROKER_CLOSED'
+  | 'TRANSPORT_FAILED'
   | 'REJECTED';
 
 const brand = Symbol.for('ssekit.error');
@@ -58,6 +59,17 @@ export class SseClosedError extends SseError {
   constructor(code: 'CONNECTION_CLOSED' | 'BROKER_CLOSED', message: string) {
     super(code, message);
     this.name = 'SseClosedError';
+  }
+}
+
+/**
+ * The transport could not carry or replay an event (a Redis server down, for example). Nothing
+ * was published when `publish` rejects with it; retry later or check the transport's connection.
+ */
+export class SseTransportError extends SseError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('TRANSPORT_FAILED', message, options);
+    this.name = 'SseTransportError';
   }
 }
 

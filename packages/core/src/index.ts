@@ -30,6 +30,7 @@ export {
   SseError,
   type SseErrorCode,
   SseRejectedError,
+  SseTransportError,
 } from './errors.js';
 export { HTTP2_FORBIDDEN_HEADERS, SSE_HEADERS } from './headers.js';
 export { createMemoryTransport, type MemoryTransportOptions } from './memory-transport.js';
