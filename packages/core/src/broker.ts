@@ -5,7 +5,7 @@ import { SseClosedError, SseRejectedError } from './errors.js';
 import { createMemoryTransport, type MemoryTransportOptions } from './memory-transport.js';
 import { readLastEventId, type StreamRequest } from './request.js';
 import type { Sink } from './sink.js';
-import type { Transport, TransportMessage } from './transport.js';
+import type { ReplayResult, Transport, TransportMessage } from './transport.js';
 import type { EventMap, EventOf } from './types.js';
 import { WriteScheduler } from './write-scheduler.js';
 
@@ -247,8 +247,15 @@ export function createBroker<E extends EventMap = EventMap, P = unknown>(options
   };
 
   const replay = async (connection: Conn, lastEventId: string | null) => {
-    const result =
-      lastEventId === null ? { messages: [], gap: 'unknown' as const } : await transport.replay([...connection.channels], lastEventId);
+    let result: ReplayResult;
+    try {
+      result = lastEventId === null ? { messages: [], gap: 'unknown' } : await transport.replay([...connection.channels], lastEventId);
+    } catch {
+      // History is out of reach (a transport outage). End the stream rather than skip ahead:
+      // the client reconnects with the same Last-Event-ID and loses nothing.
+      connection.end('server');
+      return;
+    }
     if (connection.closed) return;
     const replayed = new Set<string>();
     for (const message of result.messages) {

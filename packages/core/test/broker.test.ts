@@ -397,3 +397,19 @@ describe('memory', () => {
 });
 
 export type { Broker };
+
+describe('transport outage', () => {
+  it('ends a reconnecting stream when history cannot be read, instead of skipping events', async () => {
+    const memory = createMemoryTransport();
+    const failing: Transport = {
+      ...memory,
+      replay: () => Promise.reject(new Error('redis down')),
+    };
+    const { broker, served } = await start({ transport: failing });
+    const id = await broker.broadcast({ data: 'e1' });
+    const reader = await openSse(served.url, { headers: { 'last-event-id': id } });
+    await reader.done;
+    expect(reader.events).toEqual([]);
+    expect(broker.stats().connections).toBe(0);
+  });
+});

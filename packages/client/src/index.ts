@@ -1,0 +1,23 @@
+/**
+ * `@ssekit/client`: a typed, fetch-based Server-Sent Events client for browsers and Node >= 20.
+ * Any method, headers and body; reconnects with backoff and `Last-Event-ID` replay; detects
+ * stalled connections; typed by the same event map as the server's `createBroker<E>()`.
+ *
+ * @module
+ */
+export { type Client, createClient } from './client.js';
+export { isSseClientError, SseClientError, type SseClientErrorCode, type SseClientErrorOptions } from './errors.js';
+export { GAP_EVENT, type GapInfo } from './gap.js';
+export type { ClientOptions, HeadersOption } from './options.js';
+export { type DataParser, parseJsonOrText } from './parse.js';
+export type {
+  ClientEvent,
+  ClientEventListener,
+  ClientState,
+  CloseInfo,
+  DataOf,
+  EventName,
+  LifecycleEvents,
+  OpenInfo,
+  ReconnectingInfo,
+} from './types.js';

@@ -1,0 +1,92 @@
+import type { DataParser } from './parse.js';
+
+/** Request headers: anything `new Headers()` accepts. */
+export type HeadersOption = NonNullable<RequestInit['headers']>;
+
+/**
+ * Options of {@link createClient}. The request options apply to every (re)connection.
+ *
+ * @example
+ * ```ts
+ * const options: ClientOptions = { headers: () => ({ authorization: `Bearer ${token()}` }), stallTimeout: 60_000 };
+ * ```
+ */
+export interface ClientOptions {
+  /**
+   * HTTP method. Any method works: LLM-style APIs stream the answer to a `POST`.
+   * @default 'GET', or 'POST' when `body` is set
+   */
+  method?: string;
+  /**
+   * Request headers (`Authorization`, which the browser's `EventSource` cannot send), or a
+   * function returning them, called before every connection so a refreshed token is used on
+   * reconnect. `Accept: text/event-stream` is added unless set, and `Last-Event-ID` when there is one.
+   * @default {}
+   */
+  headers?: HeadersOption | (() => HeadersOption | Promise<HeadersOption>);
+  /**
+   * Request body, sent again on every reconnect: use a string, `Blob`, `FormData` or
+   * `URLSearchParams`, not a one-shot `ReadableStream`.
+   */
+  body?: RequestInit['body'];
+  /**
+   * Whether cookies go with cross-origin requests (`include` is `EventSource`'s `withCredentials`).
+   * @default fetch's default, 'same-origin'
+   */
+  credentials?: RequestInit['credentials'];
+  /**
+   * The fetch implementation: a wrapper that adds tracing, a proxy-aware fetch, a test double.
+   * @default globalThis.fetch
+   */
+  fetch?: typeof fetch;
+  /**
+   * `Last-Event-ID` for the first request, to resume where an earlier session stopped.
+   * @default '' (none)
+   */
+  lastEventId?: string;
+  /** Aborting it closes the client, like `close()`. */
+  signal?: AbortSignal;
+  /**
+   * Turns each event's data text into the value listeners get; `false` passes the text as it is.
+   * A parser that throws skips that event and reports a `PARSE` error.
+   * @default parseJsonOrText (JSON when it parses, otherwise the text)
+   */
+  parse?: DataParser | false;
+  /**
+   * Milliseconds before the first reconnect, until the server sends a `retry:` field, which
+   * replaces it. Later attempts after consecutive failures double it.
+   * @default 1_000
+   */
+  retryDelay?: number;
+  /**
+   * Upper bound of the doubling backoff, in milliseconds. A server's `retry:` hint above it is
+   * still honoured.
+   * @default 30_000
+   */
+  maxRetryDelay?: number;
+  /**
+   * Fraction of each delay taken off at random (0 to 1), so clients dropped together (a server
+   * restart) do not reconnect together.
+   * @default 0.3
+   */
+  retryJitter?: number;
+  /**
+   * Consecutive failed attempts before the client gives up and closes with the last error.
+   * A stream that opens resets the count.
+   * @default Infinity
+   */
+  maxRetries?: number;
+  /**
+   * Milliseconds without a byte (events and heartbeat comments both count) before the connection
+   * is considered dead, aborted and re-opened. Keep it above the server's heartbeat interval: the
+   * default is three ssekit heartbeats of 15 s. `0` turns the check off.
+   * @default 45_000
+   */
+  stallTimeout?: number;
+  /**
+   * Treat the server ending the response as "done" (a finished LLM answer) and close, instead of
+   * reconnecting as `EventSource` does. Errors and stalls still reconnect.
+   * @default false
+   */
+  closeOnEnd?: boolean;
+}
