@@ -1,7 +1,15 @@
-// The load generator: raw sockets, every event's sequence number checked.
+// The load generator: raw sockets opened in batches, every event's sequence number checked.
+// Lost, duplicated or reordered events are errors, not noise.
 import net from 'node:net';
+import { performance } from 'node:perf_hooks';
 
-/** Opens `count` raw SSE clients to 127.0.0.1:port in batches and counts their events. */
+const EVENT = /"s":(\d+),"t":([\d.]+)/g;
+const now = () => performance.timeOrigin + performance.now();
+
+/** Latencies (ms) of events received by clients with `recordLatency` set. */
+export const latencies = [];
+
+/** Opens `count` raw SSE clients to 127.0.0.1:port, `batch` at a time. */
 export async function openClients(port, count, batch = 250) {
   const clients = [];
   for (let opened = 0; opened < count; opened += batch) {
@@ -11,35 +19,48 @@ export async function openClients(port, count, batch = 250) {
   return clients;
 }
 
-function openClient(port) {
+/** One client. `expectFrom(seq)` sets the next sequence number it must see. */
+export function openClient(port) {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
-    const client = { socket, received: 0, lastSeq: -1, errors: 0, tail: '', headed: false };
+    const client = { socket, received: 0, next: -1, errors: 0, recordLatency: false, closed: false };
+    let tail = '';
+    let headed = false;
     socket.setEncoding('latin1');
     socket.on('data', (text) => {
-      let buffer = client.tail + text;
-      if (!client.headed) {
+      let buffer = tail + text;
+      if (!headed) {
         const end = buffer.indexOf('\r\n\r\n');
         if (end === -1) {
-          client.tail = buffer;
+          tail = buffer;
           return;
         }
-        client.headed = true;
+        headed = true;
         buffer = buffer.slice(end + 4);
         resolve(client);
       }
-      const pattern = /"s":(\d+)/g;
       let consumed = 0;
-      for (const match of buffer.matchAll(pattern)) {
+      for (const match of buffer.matchAll(EVENT)) {
         const seq = Number(match[1]);
-        if (client.lastSeq !== -1 && seq !== client.lastSeq + 1) client.errors++;
-        client.lastSeq = seq;
+        if (client.next !== -1 && seq !== client.next) client.errors++;
+        client.next = seq + 1;
         client.received++;
+        if (client.recordLatency) latencies.push(now() - Number(match[2]));
         consumed = match.index + match[0].length;
       }
-      client.tail = buffer.slice(consumed).slice(-64);
+      tail = buffer.slice(consumed).slice(-96);
     });
-    socket.on('error', reject);
+    socket.on('close', () => {
+      client.closed = true;
+    });
+    socket.on('error', (error) => (headed ? undefined : reject(error)));
     socket.on('connect', () => socket.write('GET / HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n'));
   });
+}
+
+/** The p-th percentile of a list of numbers. */
+export function percentile(values, p) {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }

@@ -1,61 +1,60 @@
-// The server under test, in its own process. The parent tells it which variant to run, then asks
-// it to publish; it reports its own CPU time for the publishing window.
-import http from 'node:http';
-import { createBroker } from '@ssekit/core';
-import { createNodeSink, toStreamRequest } from '@ssekit/core/node';
+// The server under test, in its own process (started with --expose-gc). The runner drives it over
+// IPC: publish paced or in one burst, read CPU time and memory, exit.
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const variant = process.argv[2];
-const variants = {
-  // The baseline: what a hand-written server does at best, one pre-encoded Buffer to every res.
-  baseline() {
-    const clients = new Set();
-    const server = http.createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-      res.flushHeaders();
-      clients.add(res);
-      res.on('close', () => clients.delete(res));
-    });
-    return {
-      server,
-      count: () => clients.size,
-      publish(seq, payload) {
-        const bytes = Buffer.from(`id: ${seq}\ndata: ${payload}\n\n`);
-        for (const res of clients) res.write(bytes);
-      },
-    };
+const { create } = await import(`./variants/${variant}.mjs`);
+const target = await create();
+await new Promise((resolve) => target.server.listen(0, '127.0.0.1', resolve));
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+let peakRss = process.memoryUsage.rss();
+const rssSampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
+}, 20);
+rssSampler.unref();
+
+const now = () => performance.timeOrigin + performance.now();
+const payload = (seq, pad) => `{"s":${seq},"t":${now().toFixed(3)},"p":"${'x'.repeat(pad)}"}`;
+
+async function settleMemory() {
+  for (let i = 0; i < 4; i++) {
+    globalThis.gc?.();
+    await sleep(30);
+  }
+  const { heapUsed, rss } = process.memoryUsage();
+  return { heapUsed, rss };
+}
+
+const handlers = {
+  count: () => ({ count: target.count() }),
+  cpu: () => ({ cpu: process.cpuUsage() }),
+  memory: settleMemory,
+  'peak-rss-reset': () => {
+    peakRss = process.memoryUsage.rss();
+    loopDelay.reset();
+    return {};
   },
-  core() {
-    const broker = createBroker({ heartbeatInterval: 0 });
-    const server = http.createServer((req, res) => {
-      broker.stream(toStreamRequest(req), {}, () => createNodeSink(res)).catch(() => res.destroy());
-    });
-    return {
-      server,
-      count: () => broker.stats().connections,
-      publish(_seq, payload) {
-        void broker.broadcast({ data: payload });
-      },
-    };
+  'peak-rss': () => ({ peakRss, loopDelayP99: loopDelay.percentile(99) / 1e6 }),
+  async publish({ events, firstSeq, pad, mode, interval }) {
+    if (mode === 'burst') {
+      for (let i = 0; i < events; i++) target.publish(payload(firstSeq + i, pad));
+      return {};
+    }
+    for (let i = 0; i < events; i++) {
+      target.publish(payload(firstSeq + i, pad));
+      // Paced: one event per turn of the loop (interval 0) or per interval, as under real load.
+      if (interval > 0) await sleep(interval);
+      else await new Promise((resolve) => setImmediate(resolve));
+    }
+    return {};
   },
+  exit: () => process.exit(0),
 };
 
-const make = variants[variant];
-if (!make) throw new Error(`unknown variant ${variant}; use one of ${Object.keys(variants).join(', ')}`);
-const target = make();
-target.server.listen(0, '127.0.0.1', () => process.send({ type: 'listening', port: target.server.address().port }));
-
-process.on('message', async (message) => {
-  if (message.type === 'count') process.send({ type: 'count', count: target.count() });
-  if (message.type === 'publish') {
-    const start = process.cpuUsage();
-    for (let i = 0; i < message.events; i++) {
-      target.publish(message.firstSeq + i, JSON.stringify({ s: message.firstSeq + i, pad: 'x'.repeat(message.pad) }));
-      // One event per turn of the loop, so sockets are written as they would be under paced load.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    process.send({ type: 'published', cpu: process.cpuUsage(start) });
-  }
-  if (message.type === 'cpu-since') process.send({ type: 'cpu', cpu: process.cpuUsage(message.start) });
-  if (message.type === 'cpu-now') process.send({ type: 'cpu-now', cpu: process.cpuUsage() });
-  if (message.type === 'exit') process.exit(0);
+process.on('message', async ({ id, type, ...args }) => {
+  const result = await handlers[type](args);
+  process.send({ id, ...result });
 });
+process.send({ id: 0, port: target.server.address().port });

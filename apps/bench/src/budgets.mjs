@@ -1,0 +1,29 @@
+// The budgets `pnpm bench --check` enforces, as ratios to the baseline measured in the same run.
+const ADAPTERS = ['ssekit-fastify', 'ssekit-express', 'ssekit-koa'];
+const ALL = [...ADAPTERS, 'ssekit-hono'];
+
+/** Returns `{ name, limit, actual, pass }` rows from the run's results. */
+export function checkBudgets(results) {
+  const rows = [];
+  const base = results.main.baseline;
+  const add = (name, actual, limit) => rows.push({ name, actual, limit, pass: Number.isFinite(actual) && actual <= limit });
+  for (const variant of ALL) {
+    const r = results.main[variant];
+    if (!r || !base) continue;
+    add(
+      `${variant}: CPU per delivered event / baseline`,
+      r.fanout.usPerEvent / base.fanout.usPerEvent,
+      variant === 'ssekit-hono' ? 1.25 : 1.1,
+    );
+    add(`${variant}: burst CPU per delivered event / baseline burst`, r.burst.usPerEvent / base.burst.usPerEvent, 0.5);
+    add(`${variant}: heap per idle connection / baseline`, r.memory.heapPerConnection / base.memory.heapPerConnection, 1.3);
+    add(`${variant}: sequence errors`, r.fanout.errors + r.burst.errors, 0);
+  }
+  const slow = results.slow?.['ssekit-fastify'];
+  if (slow) {
+    add('slow clients: extra peak RSS / (byte cap x slow clients)', slow.extraPeakRss / (slow.cap * slow.slowClients), 1);
+    add("slow clients: others' p99 / p99 without slow clients", slow.withSlow.p99 / slow.without.p99, 1.5);
+    add('slow clients: events lost by the others', slow.othersErrors, 0);
+  }
+  return rows;
+}

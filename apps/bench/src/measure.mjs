@@ -1,0 +1,64 @@
+// The scenarios. Each returns plain numbers; ratios are computed by the report.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { latencies, openClients, percentile } from './load.mjs';
+
+export async function waitFor(condition, what, timeout = 120_000) {
+  const deadline = Date.now() + timeout;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+const cpuMicros = ({ user, system }) => user + system;
+
+/** Connects `count` clients and waits until the server has admitted them all. */
+export async function connect(server, count) {
+  const clients = await openClients(server.port, count);
+  await waitFor(async () => (await server.call('count')).count === count, `${count} clients admitted`);
+  return clients;
+}
+
+/**
+ * Publishes `events` events `rounds` times (after one warm-up round) and returns the median server
+ * CPU time per delivered event, in microseconds, plus the sequence errors seen.
+ */
+export async function cpuPerDelivery(server, clients, { events, rounds, pad, mode, state }) {
+  const samples = [];
+  for (let round = 0; round <= rounds; round++) {
+    const first = state.seq;
+    state.seq += events;
+    for (const c of clients) if (c.next === -1) c.next = first;
+    const before = (await server.call('cpu')).cpu;
+    await server.call('publish', { events, firstSeq: first, pad, mode, interval: 0 });
+    await waitFor(() => clients.every((c) => c.next >= state.seq || c.closed), 'every event delivered');
+    const after = (await server.call('cpu')).cpu;
+    if (round > 0) samples.push((cpuMicros(after) - cpuMicros(before)) / (events * clients.length));
+  }
+  return { usPerEvent: percentile(samples, 50), errors: clients.reduce((sum, c) => sum + c.errors, 0) };
+}
+
+/** Publishes at `rate` events per second for `seconds` and returns latency percentiles (ms). */
+export async function pacedLatency(server, clients, { rate, seconds, pad, state }) {
+  latencies.length = 0;
+  for (const c of clients) c.recordLatency = true;
+  const events = rate * seconds;
+  const first = state.seq;
+  state.seq += events;
+  await server.call('publish', { events, firstSeq: first, pad, mode: 'paced', interval: 1000 / rate });
+  await waitFor(() => clients.every((c) => c.next >= state.seq || c.closed), 'paced events delivered');
+  for (const c of clients) c.recordLatency = false;
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+/** Heap and RSS the server holds per idle connection, after GC. */
+export async function idleMemory(server, count) {
+  const before = await server.call('memory');
+  const clients = await connect(server, count);
+  const after = await server.call('memory');
+  return {
+    clients,
+    heapPerConnection: (after.heapUsed - before.heapUsed) / count,
+    rssPerConnection: (after.rss - before.rss) / count,
+  };
+}

@@ -1,0 +1,40 @@
+// Starts one variant's server in its own process and talks to it over IPC.
+import { execFileSync, fork } from 'node:child_process';
+
+let nextId = 1;
+
+/** Pins `pid` to `cpu` when taskset exists and the machine has more than one core. */
+export function pin(pid, cpu, enabled) {
+  if (enabled) execFileSync('taskset', ['-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+}
+
+export async function startServer(variant, { pinned }) {
+  const child = fork(new URL('./server.mjs', import.meta.url), [variant], {
+    execArgv: ['--expose-gc'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const pending = new Map();
+  child.on('message', (message) => {
+    pending.get(message.id)?.(message);
+    pending.delete(message.id);
+  });
+  const ready = new Promise((resolve, reject) => {
+    pending.set(0, resolve);
+    child.once('exit', (code) => reject(new Error(`${variant} server exited with ${code}`)));
+  });
+  const { port } = await ready;
+  pin(child.pid, 0, pinned);
+  return {
+    port,
+    call(type, args = {}) {
+      const id = nextId++;
+      return new Promise((resolve) => {
+        pending.set(id, resolve);
+        child.send({ id, type, ...args });
+      });
+    },
+    stop() {
+      child.kill('SIGKILL');
+    },
+  };
+}

@@ -1,0 +1,242 @@
+#!/usr/bin/env node
+// The benchmark: every variant measured in one run, written to docs/benchmarks.md and .svg.
+//   pnpm bench                      budgets profile: N = 5,000, slow clients, churn
+//   pnpm bench -- --check           exit non-zero when a budget is missed
+//   pnpm bench -- --sizes 1000,5000,10000   add the fan-out sweep
+//   pnpm bench -- --quick           small and fast (N = 500), for trying things out
+import { execFileSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { checkBudgets } from './budgets.mjs';
+import { openClient, percentile } from './load.mjs';
+import { connect, cpuPerDelivery, idleMemory, pacedLatency, waitFor } from './measure.mjs';
+import { pin, startServer } from './process.mjs';
+import { machineLine, markdown, svgChart } from './report.mjs';
+
+const ALL_VARIANTS = [
+  'baseline',
+  'floor',
+  'ssekit-fastify',
+  'ssekit-express',
+  'ssekit-koa',
+  'ssekit-hono',
+  'better-sse',
+  'fastify-sse',
+  'hono-streamsse',
+];
+const { values } = parseArgs({
+  options: {
+    check: { type: 'boolean', default: false },
+    quick: { type: 'boolean', default: false },
+    clients: { type: 'string' },
+    sizes: { type: 'string' },
+    variants: { type: 'string', default: ALL_VARIANTS.join(',') },
+    rounds: { type: 'string', default: '3' },
+    'no-slow': { type: 'boolean', default: false },
+    'no-churn': { type: 'boolean', default: false },
+    'no-write': { type: 'boolean', default: false },
+    'time-limit': { type: 'string', default: '1500' },
+  },
+});
+const clients = Number(values.clients ?? (values.quick ? 500 : 5000));
+const rounds = Number(values.rounds);
+const variants = values.variants.split(',');
+const EVENTS = 100;
+const PAD = 56; // {"s":…,"t":…,"p":"…"} comes to ~100 bytes with the SSE framing
+const timeLimit = setTimeout(() => {
+  console.error(`benchmark exceeded its ${values['time-limit']} s limit`);
+  process.exit(2);
+}, Number(values['time-limit']) * 1000);
+timeLimit.unref();
+
+const pinned = (() => {
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return os.availableParallelism() > 1;
+  } catch {
+    return false;
+  }
+})();
+pin(process.pid, 1, pinned); // load generator on core 1, servers on core 0
+const log = (message) => console.error(`[bench] ${message}`);
+
+async function withServer(variant, fn) {
+  const server = await startServer(variant, { pinned });
+  try {
+    return await fn(server);
+  } finally {
+    server.stop();
+  }
+}
+
+function destroyAll(list) {
+  for (const c of list) c.socket.destroy();
+}
+
+async function mainProfile(variant) {
+  return withServer(variant, async (server) => {
+    const state = { seq: 0 };
+    const memory = await idleMemory(server, clients);
+    const fanout = await cpuPerDelivery(server, memory.clients, { events: EVENTS, rounds, pad: PAD, mode: 'paced', state });
+    const burst = await cpuPerDelivery(server, memory.clients, { events: EVENTS, rounds, pad: PAD, mode: 'burst', state });
+    const latency = await pacedLatency(server, memory.clients, { rate: 20, seconds: 3, pad: PAD, state });
+    destroyAll(memory.clients);
+    return { fanout, burst, latency, memory: { heapPerConnection: memory.heapPerConnection, rssPerConnection: memory.rssPerConnection } };
+  });
+}
+
+async function fanoutAt(variant, count) {
+  return withServer(variant, async (server) => {
+    const list = await connect(server, count);
+    const result = await cpuPerDelivery(server, list, { events: EVENTS, rounds, pad: PAD, mode: 'paced', state: { seq: 0 } });
+    destroyAll(list);
+    return result;
+  });
+}
+
+const SLOW = { clients: 100, slowClients: 5, events: 3000, eventBytes: 8192, cap: 262_144 };
+
+async function slowRun(variant, withSlow) {
+  return withServer(variant, async (server) => {
+    const list = await connect(server, SLOW.clients);
+    const slow = withSlow ? list.slice(0, SLOW.slowClients) : [];
+    for (const c of slow) c.socket.pause();
+    const others = list.slice(slow.length);
+    const state = { seq: 0 };
+    for (const c of list) c.next = 0;
+    await server.call('peak-rss-reset');
+    const start = (await server.call('peak-rss')).peakRss;
+    const latency = await pacedLatency(server, others, { rate: 1e9, seconds: 0, pad: 0, state }).catch(() => null);
+    void latency;
+    // Bulk phase: many large events, one per loop turn; the slow clients' sockets back up.
+    const { latencies } = await import('./load.mjs');
+    latencies.length = 0;
+    for (const c of others) c.recordLatency = true;
+    const first = state.seq;
+    state.seq += SLOW.events;
+    await server.call('publish', { events: SLOW.events, firstSeq: first, pad: SLOW.eventBytes, mode: 'paced', interval: 0 });
+    await waitFor(() => others.every((c) => c.next >= state.seq), 'others received every event', 300_000);
+    const { peakRss } = await server.call('peak-rss');
+    const remaining = (await server.call('count')).count;
+    const result = {
+      growth: peakRss - start,
+      p99: percentile(latencies, 99),
+      othersErrors: others.reduce((sum, c) => sum + c.errors, 0),
+      slowDropped: SLOW.clients - remaining,
+    };
+    destroyAll(list);
+    return result;
+  });
+}
+
+async function slowScenario(variant) {
+  const without = await slowRun(variant, false);
+  const withSlow = await slowRun(variant, true);
+  return {
+    cap: variant.startsWith('ssekit') ? SLOW.cap : 0,
+    slowClients: SLOW.slowClients,
+    extraPeakRss: withSlow.growth - without.growth,
+    without,
+    withSlow,
+    othersErrors: withSlow.othersErrors,
+    slowDropped: withSlow.slowDropped,
+  };
+}
+
+const CHURN = { clients: 1000, churners: 100 };
+
+async function churnScenario(variant) {
+  return withServer(variant, async (server) => {
+    const steady = await connect(server, CHURN.clients - CHURN.churners);
+    let reconnects = 0;
+    let churnDeliveries = 0;
+    let running = true;
+    const churner = async () => {
+      while (running) {
+        const c = await openClient(server.port);
+        await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 80));
+        churnDeliveries += c.received;
+        c.socket.destroy();
+        reconnects++;
+      }
+    };
+    const loops = Array.from({ length: CHURN.churners }, churner);
+    const state = { seq: 0 };
+    for (const c of steady) c.next = 0;
+    const before = (await server.call('cpu')).cpu;
+    const events = EVENTS * rounds;
+    await server.call('publish', { events, firstSeq: 0, pad: PAD, mode: 'paced', interval: 2 });
+    state.seq = events;
+    await waitFor(() => steady.every((c) => c.next >= state.seq), 'steady clients received every event');
+    const after = (await server.call('cpu')).cpu;
+    running = false;
+    await Promise.all(loops);
+    const micros = after.user + after.system - before.user - before.system;
+    destroyAll(steady);
+    return {
+      usPerEvent: micros / (events * steady.length + churnDeliveries),
+      reconnects,
+      errors: steady.reduce((sum, c) => sum + c.errors, 0),
+    };
+  });
+}
+
+const results = { main: {} };
+for (const variant of variants) {
+  log(`${variant}: fan-out, burst, latency and idle memory at N = ${clients}`);
+  results.main[variant] = await mainProfile(variant);
+}
+if (values.sizes) {
+  results.sizes = {};
+  for (const variant of variants) {
+    results.sizes[variant] = {};
+    for (const n of values.sizes.split(',').map(Number)) {
+      log(`${variant}: fan-out at N = ${n}`);
+      results.sizes[variant][n] = await fanoutAt(variant, n);
+    }
+  }
+}
+if (!values['no-slow']) {
+  results.slow = {};
+  for (const variant of ['baseline', 'ssekit-fastify'].filter((v) => variants.includes(v))) {
+    log(`${variant}: slow clients`);
+    results.slow[variant] = await slowScenario(variant);
+  }
+}
+if (!values['no-churn']) {
+  results.churn = {};
+  for (const variant of ['baseline', 'ssekit-fastify'].filter((v) => variants.includes(v))) {
+    log(`${variant}: connection churn`);
+    results.churn[variant] = await churnScenario(variant);
+  }
+}
+
+const budgets = checkBudgets(results);
+const meta = {
+  command: `pnpm bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+  date: new Date().toISOString().slice(0, 10),
+  pinned,
+  clients,
+  events: EVENTS,
+  eventBytes: 100,
+  slow: SLOW,
+  churn: CHURN,
+};
+const report = markdown(results, budgets, meta);
+console.log(`\n${machineLine(pinned)}\n`);
+console.log(report);
+if (!values['no-write']) {
+  const docs = new URL('../../../docs/', import.meta.url);
+  await writeFile(new URL('benchmarks.md', docs), report);
+  await writeFile(new URL('benchmarks.svg', docs), svgChart(results));
+  await writeFile(new URL('benchmarks.json', docs), `${JSON.stringify({ meta, results, budgets }, null, 2)}\n`);
+}
+const failed = budgets.filter((b) => !b.pass);
+if (values.check && failed.length > 0) {
+  console.error(
+    `\n${failed.length} budget(s) missed:\n${failed.map((b) => `  ${b.name}: ${b.actual.toFixed(2)} > ${b.limit}`).join('\n')}`,
+  );
+  process.exitCode = 1;
+}
+process.exit();

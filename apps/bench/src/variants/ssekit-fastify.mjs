@@ -1,0 +1,14 @@
+import { createBroker } from '@ssekit/core';
+import { ssePlugin } from '@ssekit/fastify';
+import Fastify from 'fastify';
+
+export async function create() {
+  const broker = createBroker({ heartbeatInterval: 0 });
+  const app = Fastify();
+  await app.register(ssePlugin, { broker });
+  app.get('/', async (_request, reply) => {
+    await reply.sse();
+  });
+  await app.ready();
+  return { server: app.server, count: () => broker.stats().connections, publish: (data) => void broker.broadcast({ data }) };
+}

@@ -1,0 +1,15 @@
+import { createAdaptorServer } from '@hono/node-server';
+import { createBroker } from '@ssekit/core';
+import { streamEvents } from '@ssekit/hono';
+import { Hono } from 'hono';
+
+export function create() {
+  const broker = createBroker({ heartbeatInterval: 0 });
+  const app = new Hono();
+  app.get('/', (c) => streamEvents(c, { broker }));
+  return {
+    server: createAdaptorServer({ fetch: app.fetch }),
+    count: () => broker.stats().connections,
+    publish: (data) => void broker.broadcast({ data }),
+  };
+}

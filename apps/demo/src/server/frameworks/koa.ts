@@ -1,0 +1,38 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import { koaSse } from '@ssekit/koa';
+import Koa, { type Context } from 'koa';
+import serveStatic from 'koa-static';
+import type { ApiResult } from '../api.js';
+import { type Serve, untyped } from './serve-options.js';
+
+export const serveKoa: Serve = async (demo, { port, host, publicDir }) => {
+  const app = new Koa();
+  const router = new Router();
+
+  // Refused streams throw an SseRejectedError with `status` and `expose`: Koa answers it like ctx.throw().
+  router.get('/api/events', async (ctx) => {
+    demo.welcome(await ctx.sse({ topics: demo.topics }));
+  });
+  router.post('/api/notify', async (ctx) => send(ctx, await demo.notify(ctx.get('authorization'), ctx.request.body)));
+  router.post('/api/drop', (ctx) => send(ctx, demo.drop(ctx.get('authorization'), ctx.request.body)));
+
+  app.use(koaSse({ broker: untyped(demo.broker) }));
+  app.use(bodyParser());
+  app.use(router.routes()).use(router.allowedMethods());
+  app.use(serveStatic(publicDir));
+
+  const server = app.listen(port, host);
+  await once(server, 'listening'); // rejects on 'error', such as EADDRINUSE
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+};
+
+function send(ctx: Context, result: ApiResult): void {
+  ctx.status = result.status;
+  if (result.body) ctx.body = result.body;
+}

@@ -1,0 +1,30 @@
+import type { Broker } from '@ssekit/core';
+import type { Events } from '../../shared/events.js';
+import type { User } from '../auth.js';
+import type { Demo } from '../demo.js';
+
+/** Where a framework's server listens and what it serves. */
+export interface ServeOptions {
+  port: number;
+  host: string;
+  /** The built page (`dist/public`). */
+  publicDir: string;
+}
+
+/** A listening server. */
+export interface RunningServer {
+  /** The port it listens on (the real one when 0 was asked for). */
+  port: number;
+  /** Stops listening and waits for open requests to end. Close the demo's broker first. */
+  close(): Promise<void>;
+}
+
+/** One framework's wiring: the stream route, the POST routes and the static page. */
+export type Serve = (demo: Demo, options: ServeOptions) => Promise<RunningServer>;
+
+/**
+ * The adapters' `broker` option is the untyped `Broker`, and a `Broker<Events, User>` does not fit
+ * it (`Connection.pipe`'s options make a connection invariant in its event map). The framework
+ * files hand the broker over through this one cast; publishing stays typed through `demo.broker`.
+ */
+export const untyped = (broker: Broker<Events, User>): Broker => broker as unknown as Broker;

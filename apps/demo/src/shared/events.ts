@@ -1,0 +1,46 @@
+/**
+ * The demo's events: one map, used by `createBroker<Events>()` on the server and
+ * `createClient<Events>()` in the page, so names and data are checked on both sides.
+ * (A `type`, not an `interface`: it must fit core's `Record<string, unknown>` event map.)
+ */
+export type Events = {
+  /** Sent to one session right after it opens (not stored): who it is and who serves it. */
+  hello: { sessionId: string; user: string; framework: Framework };
+  /** Published on the `ticks` topic every 500 ms; `seq` grows by one, so gaps are visible. */
+  tick: { seq: number; at: number };
+  /** Published on the `metrics` topic every second. */
+  metrics: Metrics;
+  /** Sent with `broker.send(to, …)`: reaches every open session of that user only. */
+  notification: { from: string; to: string; text: string; at: number };
+  /** Broadcast when a user's first session opens or last one closes. */
+  presence: { users: string[] };
+};
+
+/** One sample of the server's health. */
+export type Metrics = {
+  at: number;
+  /** 99th percentile event-loop delay over the last second. */
+  loopDelayMs: number;
+  heapUsedMb: number;
+  /** Open event streams. */
+  connections: number;
+  /** Events written to sockets in the last second (one event to one socket counts one). */
+  eventsPerSecond: number;
+};
+
+/** The servers the demo runs on; each wires the same broker into its own routes. */
+export const FRAMEWORKS = ['fastify', 'express', 'koa', 'hono'] as const;
+export type Framework = (typeof FRAMEWORKS)[number];
+
+/** Topics every page subscribes to. */
+export const TOPICS = ['ticks', 'metrics'];
+
+/** User names: short, lower-case, safe in a header, a URL and a channel name. */
+export const USER_NAME = /^[a-z][a-z0-9_-]{0,23}$/;
+
+/** Body of `POST /api/notify`. */
+export type NotifyRequest = { to: string; text: string };
+/** Answer of `POST /api/notify`: the event id, and how many sessions of `to` were open. */
+export type NotifyResponse = { id: string; sessions: number };
+/** Body of `POST /api/drop`: the session to close (from its `hello` event). */
+export type DropRequest = { sessionId: string };

@@ -1,0 +1,108 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * Options of {@link createRedisTransport}.
+ *
+ * @example
+ * ```ts
+ * const options: RedisTransportOptions = { redis: new Redis(process.env.REDIS_URL), maxLength: 50_000, maxAge: 600_000 };
+ * ```
+ */
+export interface RedisTransportOptions {
+  /**
+   * Your ioredis client, or a `redis://` URL. The transport opens two connections with its
+   * settings (`redis.duplicate()`): one for the blocking read loop, one for publish and replay
+   * that fails fast rather than queueing. Your client is never used for commands nor closed.
+   */
+  redis: Redis | string;
+  /**
+   * The Redis Stream every node of the app appends to and reads from. Apps that share a Redis
+   * keep apart by giving each its own key. Custom-id lookups live beside it, under
+   * `<streamKey>:id:<id>`.
+   * @default 'ssekit:events'
+   */
+  streamKey?: string;
+  /**
+   * Entries the stream keeps (`XADD … MAXLEN`), across all channels. `0` lifts the cap.
+   * @default 10_000
+   */
+  maxLength?: number;
+  /**
+   * Milliseconds an entry stays replayable, by Redis's clock (`XTRIM … MINID`, run by every
+   * publish). `0` lifts the cap.
+   * @default 300_000 (5 minutes)
+   */
+  maxAge?: number;
+  /**
+   * Trim with `~`, which drops only whole radix-tree nodes: much cheaper, and the stream keeps
+   * at least `maxLength` entries and at least `maxAge` of history (a little more, never less).
+   * `false` trims to the exact bounds.
+   * @default true
+   */
+  approximateTrim?: boolean;
+  /**
+   * Milliseconds one `XREAD BLOCK` waits before it is issued again (`0` waits indefinitely).
+   * Redis ends it early as soon as an entry arrives, so this only bounds how long a silent
+   * connection goes unchecked.
+   * @default 5_000
+   */
+  blockTimeout?: number;
+  /**
+   * Entries fetched at most per `XREAD` (live delivery) and per `XRANGE` page (replay).
+   * @default 1_000
+   */
+  readCount?: number;
+  /**
+   * Milliseconds `publish` and `replay` wait for Redis, first for the connection to be up, then
+   * for the answer, before they reject with `SseTransportError`. Nothing is queued meanwhile.
+   * @default 3_000
+   */
+  timeout?: number;
+  /**
+   * Milliseconds a publisher-given id stays resolvable for replay. Keep it at least `maxAge`.
+   * @default twice `maxAge`, or 1 hour when `maxAge` is `0`
+   */
+  customIdTtl?: number;
+  /**
+   * Told about errors the transport recovers from by itself: the read loop losing its
+   * connection, a listener throwing. Publish and replay failures are not reported here; their
+   * promises reject.
+   * @default ignore them
+   */
+  onError?: (error: unknown) => void;
+}
+
+/** {@link RedisTransportOptions} with every default applied. */
+export interface ResolvedOptions {
+  readonly streamKey: string;
+  readonly maxLength: number;
+  readonly maxAge: number;
+  readonly approximateTrim: boolean;
+  readonly blockTimeout: number;
+  readonly readCount: number;
+  readonly timeout: number;
+  readonly customIdTtl: number;
+  readonly onError: (error: unknown) => void;
+}
+
+/** Applies the defaults and rejects bounds that would make Redis refuse every command. */
+export function resolveOptions(options: RedisTransportOptions): ResolvedOptions {
+  const maxAge = count(options.maxAge, 300_000, 'maxAge');
+  return {
+    streamKey: options.streamKey ?? 'ssekit:events',
+    maxLength: count(options.maxLength, 10_000, 'maxLength'),
+    maxAge,
+    approximateTrim: options.approximateTrim ?? true,
+    blockTimeout: count(options.blockTimeout, 5_000, 'blockTimeout'),
+    readCount: Math.max(1, count(options.readCount, 1_000, 'readCount')),
+    timeout: Math.max(1, count(options.timeout, 3_000, 'timeout')),
+    customIdTtl: Math.max(1, count(options.customIdTtl, maxAge > 0 ? 2 * maxAge : 3_600_000, 'customIdTtl')),
+    onError: options.onError ?? (() => {}),
+  };
+}
+
+function count(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer, got ${value}.`);
+  return value;
+}

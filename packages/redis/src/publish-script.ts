@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { ResolvedOptions } from './options.js';
+
+/**
+ * Appends one entry, trims by length and by age, and records a custom id, in one round trip and
+ * atomically. The age cut-off is taken from the new entry's own id, so it follows Redis's clock
+ * (the one entry ids come from), not the publishing node's.
+ *
+ * KEYS[1] stream, KEYS[2] custom-id key (only with a custom id).
+ * ARGV: maxLength, approximate ('1'/'0'), maxAge ms, custom-id ttl ms, then the entry fields.
+ */
+const SCRIPT = `
+local key = KEYS[1]
+local maxLength = tonumber(ARGV[1])
+local approximate = ARGV[2] == '1'
+local maxAge = tonumber(ARGV[3])
+local xadd = {'XADD', key}
+if maxLength > 0 then
+  table.insert(xadd, 'MAXLEN')
+  if approximate then table.insert(xadd, '~') end
+  table.insert(xadd, ARGV[1])
+end
+table.insert(xadd, '*')
+for i = 5, #ARGV do table.insert(xadd, ARGV[i]) end
+local id = redis.call(unpack(xadd))
+if maxAge > 0 then
+  local ms = tonumber(string.match(id, '^(%d+)'))
+  if ms > maxAge then
+    local xtrim = {'XTRIM', key, 'MINID'}
+    if approximate then table.insert(xtrim, '~') end
+    table.insert(xtrim, string.format('%.0f', ms - maxAge))
+    redis.call(unpack(xtrim))
+  end
+end
+if KEYS[2] then redis.call('SET', KEYS[2], id, 'PX', ARGV[4]) end
+return id
+`;
+
+const SHA = createHash('sha1').update(SCRIPT).digest('hex');
+
+/** Runs the publish script (by hash; sends its text once when the server does not know it yet). */
+export async function appendEntry(
+  client: Redis,
+  options: ResolvedOptions,
+  fields: readonly string[],
+  customIdKey: string | undefined,
+): Promise<string> {
+  const keys = customIdKey === undefined ? [options.streamKey] : [options.streamKey, customIdKey];
+  const args = [
+    String(options.maxLength),
+    options.approximateTrim ? '1' : '0',
+    String(options.maxAge),
+    String(options.customIdTtl),
+    ...fields,
+  ];
+  let reply: unknown;
+  try {
+    reply = await client.evalsha(SHA, keys.length, ...keys, ...args);
+  } catch (error) {
+    // A restarted or failed-over server has an empty script cache.
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    reply = await client.eval(SCRIPT, keys.length, ...keys, ...args);
+  }
+  if (typeof reply !== 'string') throw new TypeError(`The publish script answered ${typeof reply}, not an entry id.`);
+  return reply;
+}

@@ -1,0 +1,365 @@
+import { isSseError, SseEncodeError, SseTransportError, type Transport, type TransportMessage } from '@ssekit/core';
+import { Redis, type RedisOptions } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisTransport, type RedisTransportOptions } from '../src/index.js';
+import { freePort } from './helpers/children.js';
+import { type RedisServer, startRedis } from './helpers/redis-server.js';
+
+let server: RedisServer;
+const clients: Redis[] = [];
+const transports: Transport[] = [];
+let keys = 0;
+
+beforeAll(async () => {
+  server = await startRedis();
+});
+
+afterAll(async () => {
+  try {
+    await Promise.race([Promise.allSettled(transports.map((transport) => transport.close())), sleep(5_000)]);
+    for (const client of clients) client.disconnect();
+  } finally {
+    await server?.stop();
+  }
+});
+
+function connect(url = server.url, options: RedisOptions = {}): Redis {
+  const client = new Redis(url, options);
+  client.on('error', () => {});
+  clients.push(client);
+  return client;
+}
+
+function newKey(): string {
+  return `test:${++keys}`;
+}
+
+function transport(streamKey: string, options: Partial<RedisTransportOptions> = {}): Transport {
+  const created = createRedisTransport({ redis: connect(), streamKey, ...options });
+  transports.push(created);
+  return created;
+}
+
+/** Subscribes and waits until the node's read loop has its starting point (replay waits for it). */
+async function listen(node: Transport): Promise<TransportMessage[]> {
+  const received: TransportMessage[] = [];
+  node.subscribe((message) => received.push(message));
+  await node.replay([], '0-0');
+  return received;
+}
+
+async function until(condition: () => boolean, what: string, timeout = 5_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** The error `work` fails with (the test fails if it does not). */
+async function failure(work: () => unknown): Promise<unknown> {
+  try {
+    await work();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('Expected a failure');
+}
+
+const frame = (n: number) => `data: ${n}\n\n`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('publish and live delivery', () => {
+  it('delivers every event to every node once, in stream order, under the entry id', async () => {
+    const key = newKey();
+    const [a, b] = [transport(key), transport(key)];
+    const [gotA, gotB] = [await listen(a), await listen(b)];
+    const ids: string[] = [];
+    for (let n = 0; n < 20; n++) ids.push(await (n % 2 ? b : a).publish(['#room'], frame(n)));
+    expect(ids.every((id) => /^\d+-\d+$/.test(id))).toBe(true);
+    await until(() => gotA.length === 20 && gotB.length === 20, 'both nodes to receive 20 events');
+    await sleep(50);
+    for (const got of [gotA, gotB]) {
+      expect(got.map((message) => message.id)).toEqual(ids);
+      expect(got.map((message) => message.frame)).toEqual(ids.map((_, n) => frame(n)));
+      expect(got.every((message) => message.channels.length === 1 && message.channels[0] === '#room')).toBe(true);
+    }
+  });
+
+  it('keeps channel names with any character intact', async () => {
+    const key = newKey();
+    const node = transport(key);
+    const got = await listen(node);
+    const channels = ['#a,b', '@"quoted"\n', '*'];
+    await node.publish(channels, 'data: x\n\n');
+    await until(() => got.length === 1, 'the event');
+    expect(got[0]?.channels).toEqual(channels);
+  });
+});
+
+describe('client settings', () => {
+  it("follows the client's keyPrefix for the stream, its reads and custom-id keys", async () => {
+    const key = newKey();
+    const make = () => {
+      const created = createRedisTransport({ redis: connect(server.url, { keyPrefix: 'app:', lazyConnect: true }), streamKey: key });
+      transports.push(created);
+      return created;
+    };
+    const [a, b] = [make(), make()];
+    const got = await listen(b);
+    await a.publish(['#a'], frame(1), 'first');
+    const second = await a.publish(['#a'], frame(2));
+    await until(() => got.length === 2, 'both events');
+    expect(got.map((message) => message.id)).toEqual(['first', second]);
+    expect(await b.replay(['#a'], 'first')).toEqual({ messages: [{ id: second, channels: ['#a'], frame: frame(2) }] });
+    expect((await connect().keys(`app:${key}*`)).sort()).toEqual([`app:${key}`, `app:${key}:id:first`]);
+  });
+});
+
+describe('replay', () => {
+  it('returns exactly the retained entries after the id on the asked channels, in order, on any node', async () => {
+    const key = newKey();
+    const publisher = transport(key);
+    const first = await publisher.publish(['#a'], frame(0));
+    const ids = [
+      await publisher.publish(['#a'], frame(1)),
+      await publisher.publish(['#b'], frame(2)),
+      await publisher.publish(['#a', '#b'], frame(3)),
+      await publisher.publish(['*'], frame(4)),
+      await publisher.publish(['@ada'], frame(5)),
+      await publisher.publish(['#c'], frame(6)),
+    ];
+    const other = transport(key); // another node, which never saw these events live
+    const result = await other.replay(['#a', '*', '@ada'], first);
+    expect(result.gap).toBeUndefined();
+    expect(result.messages.map((message) => message.id)).toEqual([ids[0], ids[2], ids[3], ids[4]]);
+    expect(result.messages.map((message) => message.frame)).toEqual([frame(1), frame(3), frame(4), frame(5)]);
+    const fromMiddle = await other.replay(['#b'], ids[1] as string);
+    expect(fromMiddle.messages.map((message) => message.id)).toEqual([ids[2]]);
+  });
+
+  it('replays nothing and reports no gap from the newest id', async () => {
+    const key = newKey();
+    const node = transport(key);
+    const last = await node.publish(['#a'], frame(1));
+    expect(await node.replay(['#a'], last)).toEqual({ messages: [] });
+  });
+
+  it('pages through long histories', async () => {
+    const key = newKey();
+    const node = transport(key, { readCount: 7 });
+    const first = await node.publish(['#a'], frame(0));
+    const ids: string[] = [];
+    for (let n = 1; n <= 40; n++) ids.push(await node.publish([n % 3 ? '#a' : '#b'], frame(n)));
+    const result = await node.replay(['#a'], first);
+    expect(result.gap).toBeUndefined();
+    expect(result.messages.map((message) => message.id)).toEqual(ids.filter((_, i) => (i + 1) % 3 !== 0));
+  });
+
+  it('reports ids it never issued as an unknown gap', async () => {
+    const key = newKey();
+    const node = transport(key);
+    expect(await node.replay(['#a'], '1-0')).toEqual({ messages: [], gap: 'unknown' }); // no stream yet
+    const id = await node.publish(['#a'], frame(1));
+    await node.publish(['#a'], frame(2));
+    const [ms, seq] = id.split('-').map(BigInt) as [bigint, bigint];
+    for (const bad of ['garbage', '', `${ms + 10_000_000n}-0`, `${ms}-${seq + 1000n}`, '18446744073709551616-0', 'no-such-custom-id']) {
+      expect(await node.replay(['#a'], bad), bad).toEqual({ messages: [], gap: 'unknown' });
+    }
+  });
+});
+
+describe('retention', () => {
+  it('trims to an exact maxLength; older ids are expired, retained ones replay exactly', async () => {
+    const key = newKey();
+    const node = transport(key, { maxLength: 5, approximateTrim: false });
+    const ids: string[] = [];
+    for (let n = 0; n < 12; n++) ids.push(await node.publish(['#a'], frame(n)));
+    const client = connect();
+    expect(await client.xlen(key)).toBe(5);
+    // Like the in-memory history: a gap and no partial replay (the client reloads its state).
+    expect(await node.replay(['#a'], ids[2] as string)).toEqual({ messages: [], gap: 'expired' });
+    expect(await node.replay(['#a'], '0-1')).toEqual({ messages: [], gap: 'expired' });
+    const kept = await node.replay(['#a'], ids[7] as string);
+    expect(kept).toEqual({ messages: expect.any(Array) });
+    expect(kept.messages.map((message) => message.id)).toEqual(ids.slice(8));
+  });
+
+  it('trims approximately by default: at least maxLength entries, whole nodes at a time', async () => {
+    const key = newKey();
+    const node = transport(key, { maxLength: 10 });
+    const ids: string[] = [];
+    for (let n = 0; n < 260; n++) ids.push(await node.publish(['#a'], frame(n)));
+    const length = await connect().xlen(key);
+    expect(length).toBeGreaterThanOrEqual(10);
+    expect(length).toBeLessThan(260);
+    expect((await node.replay(['#a'], ids[0] as string)).gap).toBe('expired');
+    const recent = await node.replay(['#a'], ids[250] as string);
+    expect(recent).toEqual({ messages: expect.any(Array) });
+    expect(recent.messages.map((message) => message.id)).toEqual(ids.slice(251));
+  });
+
+  it('trims by age (MINID) on Redis time', async () => {
+    const key = newKey();
+    const node = transport(key, { maxAge: 300, approximateTrim: false });
+    const old = [await node.publish(['#a'], frame(1)), await node.publish(['#a'], frame(2))];
+    await sleep(450);
+    const fresh = await node.publish(['#a'], frame(3));
+    expect(await connect().xlen(key)).toBe(1);
+    expect(await node.replay(['#a'], old[0] as string)).toEqual({ messages: [], gap: 'expired' });
+    expect(await node.replay(['#a'], fresh)).toEqual({ messages: [] });
+  });
+
+  it('rejects bounds Redis would refuse', () => {
+    expect(() => createRedisTransport({ redis: server.url, maxLength: -1 })).toThrow(RangeError);
+    expect(() => createRedisTransport({ redis: server.url, maxAge: 1.5 })).toThrow(RangeError);
+  });
+});
+
+describe('custom ids', () => {
+  it('delivers the publisher id, stores it with the entry and resolves it on replay on another node', async () => {
+    const key = newKey();
+    const [a, b] = [transport(key), transport(key)];
+    const got = await listen(b);
+    expect(await a.publish(['#orders'], frame(1), 'order-17')).toBe('order-17');
+    const next = await a.publish(['#orders'], frame(2));
+    expect(await a.publish(['#orders'], frame(3), 'order-18')).toBe('order-18');
+    await until(() => got.length === 3, 'three events');
+    expect(got.map((message) => message.id)).toEqual(['order-17', next, 'order-18']);
+    const replayed = await b.replay(['#orders'], 'order-17');
+    expect(replayed).toEqual({
+      messages: [
+        { id: next, channels: ['#orders'], frame: frame(2) },
+        { id: 'order-18', channels: ['#orders'], frame: frame(3) },
+      ],
+    });
+    expect(await b.replay(['#orders'], 'order-18')).toEqual({ messages: [] });
+    // The lookup key expires with the history it points into.
+    const ttl = await connect().pttl(`${key}:id:order-17`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(600_000);
+  });
+
+  it('refuses ids shaped like stream ids, publishing nothing', async () => {
+    const key = newKey();
+    const node = transport(key);
+    await node.publish(['#a'], frame(1));
+    const error = await failure(() => node.publish(['#a'], frame(2), '1700000000000-0'));
+    expect(error).toBeInstanceOf(SseEncodeError);
+    expect((error as SseEncodeError).code).toBe('INVALID_ID');
+    expect(await connect().xlen(key)).toBe(1);
+  });
+
+  it('passes an empty id through (it resets the browser last id) without indexing it', async () => {
+    const key = newKey();
+    const node = transport(key);
+    const got = await listen(node);
+    expect(await node.publish(['#a'], frame(1), '')).toBe('');
+    await until(() => got.length === 1, 'the event');
+    expect(got[0]?.id).toBe('');
+    expect(await connect().keys(`${key}:id:*`)).toEqual([]);
+  });
+});
+
+describe('failures', () => {
+  it('rejects publish and replay with SseTransportError when Redis is unreachable', async () => {
+    const port = await freePort(); // nothing listens there
+    const node = createRedisTransport({
+      redis: connect(`redis://127.0.0.1:${port}`, { retryStrategy: () => 50 }),
+      streamKey: newKey(),
+      timeout: 300,
+    });
+    transports.push(node);
+    const started = Date.now();
+    const error = await failure(() => node.publish(['#a'], frame(1)));
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(error).toBeInstanceOf(SseTransportError);
+    expect(isSseError(error) && error.code).toBe('TRANSPORT_FAILED');
+    const replayError = await failure(() => node.replay(['#a'], '1-0'));
+    expect(isSseError(replayError) && replayError.code).toBe('TRANSPORT_FAILED');
+  });
+
+  it('fails publishes while its Redis is down, and delivers again once it is back', async () => {
+    const own = await startRedis();
+    try {
+      const key = newKey();
+      const options = { streamKey: key, timeout: 300 };
+      const a = createRedisTransport({ redis: connect(own.url), ...options });
+      const b = createRedisTransport({ redis: connect(own.url), ...options });
+      transports.push(a, b);
+      const got = await listen(b);
+      const before = await a.publish(['#a'], frame(1));
+      await own.kill();
+      const error = await failure(() => a.publish(['#a'], frame(2)));
+      expect(error).toBeInstanceOf(SseTransportError);
+      await own.restart();
+      let after: string | undefined;
+      for (const deadline = Date.now() + 10_000; after === undefined && Date.now() < deadline; ) {
+        after = await Promise.resolve(a.publish(['#a'], frame(3))).catch(() => undefined);
+      }
+      expect(after).toBeDefined();
+      await until(() => got.some((message) => message.id === after), 'the read loop to deliver after the restart', 10_000);
+      expect(got.map((message) => message.frame)).toEqual([frame(1), frame(3)]);
+      expect(got[0]?.id).toBe(before);
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it('resumes the read loop from the last id it saw when its connection is killed', async () => {
+    const key = newKey();
+    const [a, b] = [transport(key), transport(key)];
+    const got = await listen(b);
+    const ids = [await a.publish(['#a'], frame(0))];
+    await until(() => got.length === 1, 'the first event');
+    const admin = connect();
+    const list = (await admin.call('CLIENT', 'LIST')) as string;
+    const readers = list.split('\n').filter((line) => / name=ssekit-reader /.test(line));
+    expect(readers.length).toBeGreaterThan(0);
+    // Kill every reader (a's too): while they reconnect, keep publishing.
+    for (const line of readers) await admin.call('CLIENT', 'KILL', 'ID', /id=(\d+)/.exec(line)?.[1] as string);
+    for (let n = 1; n <= 10; n++) ids.push(await a.publish(['#a'], frame(n)));
+    await until(() => got.length >= 11, 'the events published while the reader reconnected');
+    await sleep(100);
+    expect(got.map((message) => message.id)).toEqual(ids);
+  });
+});
+
+describe('close()', () => {
+  const names = async (admin: Redis) =>
+    ((await admin.call('CLIENT', 'LIST')) as string)
+      .split('\n')
+      .map((line) => / name=(\S*)/.exec(line)?.[1])
+      .filter((name) => name?.startsWith('close-test'))
+      .sort();
+
+  it('stops the read loop, closes its own connections, leaves yours open, and refuses further work', async () => {
+    const admin = connect();
+    const client = connect(server.url, { connectionName: 'close-test' });
+    await client.ping();
+    const node = createRedisTransport({ redis: client, streamKey: newKey() });
+    await listen(node);
+    expect(await names(admin)).toEqual(['close-test', 'close-test:ssekit-reader', 'close-test:ssekit-writer']);
+    await node.close();
+    await sleep(50);
+    expect(await names(admin)).toEqual(['close-test']);
+    expect(client.status).toBe('ready');
+    expect(await client.ping()).toBe('PONG');
+    const error = await failure(() => node.publish(['#a'], frame(1)));
+    expect(isSseError(error) && error.code).toBe('TRANSPORT_FAILED');
+    await node.close(); // twice is fine
+  });
+
+  it('opens and closes its own connections when given a URL', async () => {
+    const admin = connect();
+    const count = async () => ((await admin.call('CLIENT', 'LIST')) as string).trim().split('\n').length;
+    const baseline = await count();
+    const node = createRedisTransport({ redis: server.url, streamKey: newKey() });
+    await listen(node);
+    await node.publish(['#a'], frame(1));
+    expect(await count()).toBe(baseline + 2);
+    await node.close();
+    await sleep(50);
+    expect(await count()).toBe(baseline);
+  });
+});
