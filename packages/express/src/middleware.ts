@@ -1,17 +1,17 @@
-import { type Broker, type BrokerOptions, type Connection, createBroker, type StreamOptions } from '@ssekit/core';
+import { type Broker, type BrokerOptions, type Connection, createBroker, type EventMap, type StreamOptions } from '@ssekit/core';
 import { createNodeSink, toStreamRequest } from '@ssekit/core/node';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 /** Options of {@link expressSse}: a broker to use, or options to create one. */
-export interface ExpressSseOptions extends BrokerOptions {
-  /** The broker to stream from; one is created from the other options when omitted. */
-  broker?: Broker;
+export interface ExpressSseOptions<E extends EventMap = EventMap, P = unknown> extends BrokerOptions<P> {
+  /** The broker to stream from (typed or not); one is created from the other options when omitted. */
+  broker?: Broker<E, P>;
 }
 
 /** The middleware, with the broker it streams from. */
-export interface ExpressSse extends RequestHandler {
+export interface ExpressSse<E extends EventMap = EventMap, P = unknown> extends RequestHandler {
   /** Publish, broadcast, send, stats, close. */
-  readonly broker: Broker;
+  readonly broker: Broker<E, P>;
 }
 
 declare global {
@@ -47,11 +47,13 @@ declare global {
  * app.get('/events', async (req, res) => { await res.sse({ topics: ['clock'] }); });
  * ```
  */
-export function expressSse(options: ExpressSseOptions = {}): ExpressSse {
+export function expressSse<E extends EventMap = EventMap, P = unknown>(options: ExpressSseOptions<E, P> = {}): ExpressSse<E, P> {
   const { broker: given, ...brokerOptions } = options;
-  const broker = given ?? createBroker(brokerOptions);
+  const broker = given ?? createBroker<E, P>(brokerOptions);
+  // `res.sse()` is declared once for all apps, so it hands out untyped connections.
+  const untyped = broker as unknown as Broker;
   const middleware = (req: Request, res: Response, next: NextFunction) => {
-    res.sse = (streamOptions: StreamOptions = {}) => broker.stream(toStreamRequest(req), streamOptions, () => createNodeSink(res));
+    res.sse = (streamOptions: StreamOptions = {}) => untyped.stream(toStreamRequest(req), streamOptions, () => createNodeSink(res));
     next();
   };
   return Object.assign(middleware, { broker });

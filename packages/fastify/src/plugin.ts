@@ -13,8 +13,12 @@ import fp from 'fastify-plugin';
 
 /** Options of {@link ssePlugin}: a broker to use, or options to create one. */
 export interface SsePluginOptions extends BrokerOptions {
-  /** The broker to stream from; one is created from the other options when omitted. */
-  broker?: Broker;
+  /**
+   * The broker to stream from, typed or not (`createBroker<Events>()`); one is created from the
+   * other options when omitted.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: any broker, whatever its event map and principal
+  broker?: Broker<any, any>;
   /**
    * Close the broker (ending every stream) when Fastify closes, so `fastify.close()` never waits
    * on open streams.
@@ -55,7 +59,7 @@ declare module 'fastify' {
 
 const plugin: FastifyPluginAsync<SsePluginOptions> = async (fastify, options) => {
   const { broker: given, closeBrokerOnClose = true, ...brokerOptions } = options;
-  const broker = given ?? createBroker(brokerOptions);
+  const broker: Broker = given ?? createBroker(brokerOptions);
 
   fastify.decorate('sseBroker', broker);
   fastify.decorateRequest('acceptsSse', function acceptsSse(this: FastifyRequest) {

@@ -1,12 +1,20 @@
-import { type Broker, type Connection, createWebSink, fromFetchRequest, SseRejectedError, type StreamOptions } from '@ssekit/core';
+import {
+  type Broker,
+  type Connection,
+  createWebSink,
+  type EventMap,
+  fromFetchRequest,
+  SseRejectedError,
+  type StreamOptions,
+} from '@ssekit/core';
 import { createNodeSink, type NodeResponse } from '@ssekit/core/node';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 
 /** Options of {@link streamEvents}. */
-export interface StreamEventsOptions extends StreamOptions {
-  /** The broker to stream from. */
-  broker: Broker;
+export interface StreamEventsOptions<E extends EventMap = EventMap, P = unknown> extends StreamOptions {
+  /** The broker to stream from (typed or not). */
+  broker: Broker<E, P>;
 }
 
 /**
@@ -40,10 +48,10 @@ function alreadySent(): Response {
  * }));
  * ```
  */
-export async function streamEvents(
+export async function streamEvents<E extends EventMap = EventMap, P = unknown>(
   c: Context,
-  options: StreamEventsOptions,
-  onOpen?: (connection: Connection) => unknown,
+  options: StreamEventsOptions<E, P>,
+  onOpen?: (connection: Connection<E, P>) => unknown,
 ): Promise<Response> {
   const { broker, ...streamOptions } = options;
   const request = fromFetchRequest(c.req.raw, c);
@@ -51,7 +59,7 @@ export async function streamEvents(
   try {
     if (outgoing) {
       const connection = await broker.stream(request, streamOptions, () =>
-        createNodeSink(outgoing, { headers: Object.fromEntries(c.res.headers) }),
+        createNodeSink(outgoing, { headers: Object.fromEntries(c.res.headers), exclusive: true }),
       );
       runOnOpen(connection, onOpen);
       return alreadySent();
@@ -74,7 +82,7 @@ function toHttpException(error: SseRejectedError): HTTPException {
   return new HTTPException(error.status as 400, { res, message: error.message, cause: error });
 }
 
-function runOnOpen(connection: Connection, onOpen?: (connection: Connection) => unknown): void {
+function runOnOpen<E extends EventMap, P>(connection: Connection<E, P>, onOpen?: (connection: Connection<E, P>) => unknown): void {
   if (!onOpen) return;
   // An error after the head is sent cannot become an error response; end the stream instead.
   Promise.resolve()

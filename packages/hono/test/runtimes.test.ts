@@ -1,13 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { remoteServer, runContractSuite } from '@ssekit/contract';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const bin = (name: string) => fileURLToPath(new URL(`../node_modules/.bin/${name}`, import.meta.url));
-
+// The real binaries, not the node_modules/.bin shims: a shim runs a Node wrapper that spawns the
+// binary, and killing the wrapper would leave the runtime (and its port) behind.
+const packageDir = (name: string) => dirname(createRequire(import.meta.url).resolve(`${name}/package.json`));
 const runtimes: Record<string, string[]> = {
-  bun: [bin('bun'), 'run', 'runtime-server.ts'],
-  deno: [bin('deno'), 'run', '--allow-net', '--allow-env', '--allow-read', '--no-lock', 'runtime-server.ts'],
+  bun: [join(packageDir('bun'), 'bin', 'bun.exe'), 'run', 'runtime-server.ts'],
+  deno: [join(packageDir('deno'), 'deno'), 'run', '--allow-net', '--allow-env', '--allow-read', '--no-lock', 'runtime-server.ts'],
 };
 
 for (const [runtime, [command, ...args]] of Object.entries(runtimes)) {

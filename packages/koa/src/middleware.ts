@@ -1,17 +1,17 @@
-import { type Broker, type BrokerOptions, type Connection, createBroker, type StreamOptions } from '@ssekit/core';
+import { type Broker, type BrokerOptions, type Connection, createBroker, type EventMap, type StreamOptions } from '@ssekit/core';
 import { createNodeSink, toStreamRequest } from '@ssekit/core/node';
 import type { Context, Middleware, Next } from 'koa';
 
 /** Options of {@link koaSse}: a broker to use, or options to create one. */
-export interface KoaSseOptions extends BrokerOptions {
-  /** The broker to stream from; one is created from the other options when omitted. */
-  broker?: Broker;
+export interface KoaSseOptions<E extends EventMap = EventMap, P = unknown> extends BrokerOptions<P> {
+  /** The broker to stream from (typed or not); one is created from the other options when omitted. */
+  broker?: Broker<E, P>;
 }
 
 /** The middleware, with the broker it streams from. */
-export interface KoaSse extends Middleware {
+export interface KoaSse<E extends EventMap = EventMap, P = unknown> extends Middleware {
   /** Publish, broadcast, send, stats, close. */
-  readonly broker: Broker;
+  readonly broker: Broker<E, P>;
 }
 
 declare module 'koa' {
@@ -45,12 +45,14 @@ declare module 'koa' {
  * router.get('/events', async (ctx) => { await ctx.sse({ topics: ['clock'] }); });
  * ```
  */
-export function koaSse(options: KoaSseOptions = {}): KoaSse {
+export function koaSse<E extends EventMap = EventMap, P = unknown>(options: KoaSseOptions<E, P> = {}): KoaSse<E, P> {
   const { broker: given, ...brokerOptions } = options;
-  const broker = given ?? createBroker(brokerOptions);
+  const broker = given ?? createBroker<E, P>(brokerOptions);
+  // `ctx.sse()` is declared once for all apps, so it hands out untyped connections.
+  const untyped = broker as unknown as Broker;
   const middleware = (ctx: Context, next: Next) => {
     ctx.sse = (streamOptions: StreamOptions = {}) =>
-      broker.stream(toStreamRequest(ctx.req, ctx), streamOptions, () => {
+      untyped.stream(toStreamRequest(ctx.req, ctx), streamOptions, () => {
         ctx.respond = false;
         return createNodeSink(ctx.res);
       });

@@ -17,7 +17,7 @@ const MAX_TEXT = 280;
 export function createApi(broker: Broker<Events, User>, framework: Framework) {
   return {
     /** Greets a stream that just opened: the page learns its session id (for "drop") and the framework. */
-    welcome(connection: Connection): void {
+    welcome(connection: Connection | Connection<Events, User>): void {
       if (connection.closed) return; // the client left while the stream was opening
       const hello: Events['hello'] = { sessionId: connection.id, user: connection.clientId, framework };
       connection.send({ event: 'hello', data: hello });

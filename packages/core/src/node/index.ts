@@ -22,6 +22,13 @@ export interface NodeSinkOptions {
    * on the response with `setHeader` are kept too. The SSE headers always win.
    */
   headers?: Record<string, string | number | readonly string[] | undefined>;
+  /**
+   * Once the stream has started, ignore `writeHead` and `end` calls on the response from anyone but
+   * the sink. For hosts that may still try to answer a response the handler has taken over
+   * (`@hono/node-server`, when Hono re-wraps the handler's marker response).
+   * @default false
+   */
+  exclusive?: boolean;
 }
 
 /**
@@ -50,6 +57,12 @@ export function createNodeSink(res: NodeResponse, options: NodeSinkOptions = {})
   socket?.setNoDelay(true);
 
   const writable = res as ServerResponse;
+  let ending = false;
+  if (options.exclusive) {
+    const end = writable.end;
+    writable.writeHead = (() => writable) as never;
+    writable.end = ((...args: Parameters<typeof end>) => (ending ? end.apply(writable, args) : writable)) as never;
+  }
   let closed = res.destroyed || writable.writableEnded;
   const closeListeners: Array<() => void> = [];
   const onClose = () => {
@@ -80,6 +93,7 @@ export function createNodeSink(res: NodeResponse, options: NodeSinkOptions = {})
       else closeListeners.push(listener);
     },
     end() {
+      ending = true;
       if (!writable.writableEnded) writable.end();
     },
     abort() {

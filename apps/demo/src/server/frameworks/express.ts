@@ -4,12 +4,12 @@ import { SseRejectedError } from '@ssekit/core';
 import { expressSse } from '@ssekit/express';
 import express, { type ErrorRequestHandler, type Response } from 'express';
 import type { ApiResult } from '../api.js';
-import { type Serve, untyped } from './serve-options.js';
+import type { Serve } from './serve-options.js';
 
 export const serveExpress: Serve = async (demo, { port, host, publicDir }) => {
   const app = express();
   app.use(express.json());
-  app.use(expressSse({ broker: untyped(demo.broker) }));
+  app.use(expressSse({ broker: demo.broker }));
 
   app.get('/api/events', async (_req, res) => {
     demo.welcome(await res.sse({ topics: demo.topics }));

@@ -3,12 +3,12 @@ import fastifyStatic from '@fastify/static';
 import { ssePlugin } from '@ssekit/fastify';
 import Fastify, { type FastifyReply } from 'fastify';
 import type { ApiResult } from '../api.js';
-import { type Serve, untyped } from './serve-options.js';
+import type { Serve } from './serve-options.js';
 
 export const serveFastify: Serve = async (demo, { port, host, publicDir }) => {
   const app = Fastify();
   // Fastify would close the broker on app.close(); the demo closes it itself, like the others.
-  await app.register(ssePlugin, { broker: untyped(demo.broker), closeBrokerOnClose: false });
+  await app.register(ssePlugin, { broker: demo.broker, closeBrokerOnClose: false });
   await app.register(fastifyStatic, { root: publicDir });
 
   app.get('/api/events', { sse: true }, async (_request, reply) => {

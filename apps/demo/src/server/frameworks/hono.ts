@@ -5,15 +5,13 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { streamEvents } from '@ssekit/hono';
 import { type Context, Hono } from 'hono';
 import type { ApiResult } from '../api.js';
-import { type Serve, untyped } from './serve-options.js';
+import type { Serve } from './serve-options.js';
 
 export const serveHono: Serve = async (demo, { port, host, publicDir }) => {
   const app = new Hono();
 
   // On @hono/node-server, streamEvents writes straight to the Node response (core's Node bridge).
-  app.get('/api/events', (c) =>
-    streamEvents(c, { broker: untyped(demo.broker), topics: demo.topics }, (connection) => demo.welcome(connection)),
-  );
+  app.get('/api/events', (c) => streamEvents(c, { broker: demo.broker, topics: demo.topics }, (connection) => demo.welcome(connection)));
   app.post('/api/notify', async (c) => send(c, await demo.notify(c.req.header('authorization'), await readJson(c))));
   app.post('/api/drop', async (c) => send(c, demo.drop(c.req.header('authorization'), await readJson(c))));
   // The page is flat files at the root. Matching only those paths keeps the stream route to one

@@ -6,7 +6,7 @@ import { koaSse } from '@ssekit/koa';
 import Koa, { type Context } from 'koa';
 import serveStatic from 'koa-static';
 import type { ApiResult } from '../api.js';
-import { type Serve, untyped } from './serve-options.js';
+import type { Serve } from './serve-options.js';
 
 export const serveKoa: Serve = async (demo, { port, host, publicDir }) => {
   const app = new Koa();
@@ -19,7 +19,7 @@ export const serveKoa: Serve = async (demo, { port, host, publicDir }) => {
   router.post('/api/notify', async (ctx) => send(ctx, await demo.notify(ctx.get('authorization'), ctx.request.body)));
   router.post('/api/drop', (ctx) => send(ctx, demo.drop(ctx.get('authorization'), ctx.request.body)));
 
-  app.use(koaSse({ broker: untyped(demo.broker) }));
+  app.use(koaSse({ broker: demo.broker }));
   app.use(bodyParser());
   app.use(router.routes()).use(router.allowedMethods());
   app.use(serveStatic(publicDir));

@@ -21,10 +21,3 @@ export interface RunningServer {
 
 /** One framework's wiring: the stream route, the POST routes and the static page. */
 export type Serve = (demo: Demo, options: ServeOptions) => Promise<RunningServer>;
-
-/**
- * The adapters' `broker` option is the untyped `Broker`, and a `Broker<Events, User>` does not fit
- * it (`Connection.pipe`'s options make a connection invariant in its event map). The framework
- * files hand the broker over through this one cast; publishing stays typed through `demo.broker`.
- */
-export const untyped = (broker: Broker<Events, User>): Broker => broker as unknown as Broker;
