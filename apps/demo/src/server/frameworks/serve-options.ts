@@ -1,6 +1,3 @@
-import type { Broker } from '@ssekit/core';
-import type { Events } from '../../shared/events.js';
-import type { User } from '../auth.js';
 import type { Demo } from '../demo.js';
 
 /** Where a framework's server listens and what it serves. */
