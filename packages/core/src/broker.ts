@@ -149,7 +149,10 @@ export function createBroker<E extends EventMap = EventMap, P = unknown>(options
   const retryAfter = options.retryAfter ?? 5;
   const open = new Set<Conn>();
   const perClient = new Map<string, number>();
-  const subscribers = new Map<string, Set<Conn>>();
+  // A channel with one subscriber holds it directly: most per-client channels have one session,
+  // and a Set per idle connection would cost more than the connection itself.
+  const subscribers = new Map<string, Conn | Set<Conn>>();
+  const countPerClient = Number.isFinite(maxPerClient);
   const closing: Array<Promise<void>> = [];
   const stats: BrokerStats = {
     connections: 0,
@@ -182,27 +185,31 @@ export function createBroker<E extends EventMap = EventMap, P = unknown>(options
   };
 
   const join = (connection: Conn, channel: string) => {
-    let set = subscribers.get(channel);
-    if (!set) {
-      set = new Set();
-      subscribers.set(channel, set);
-    }
-    set.add(connection);
-    connection.channels.add(channel);
+    if (connection.channels.includes(channel)) return;
+    connection.channels.push(channel);
+    const current = subscribers.get(channel);
+    if (current === undefined) subscribers.set(channel, connection);
+    else if (current instanceof Set) current.add(connection);
+    else subscribers.set(channel, new Set([current, connection]));
   };
 
   const leave = (connection: Conn, channel: string) => {
-    const set = subscribers.get(channel);
-    if (set?.delete(connection) && set.size === 0) subscribers.delete(channel);
-    connection.channels.delete(channel);
+    const at = connection.channels.indexOf(channel);
+    if (at === -1) return;
+    connection.channels.splice(at, 1);
+    const current = subscribers.get(channel);
+    if (current === connection) subscribers.delete(channel);
+    else if (current instanceof Set && current.delete(connection) && current.size === 0) subscribers.delete(channel);
   };
 
   function release(connection: Conn, reason: CloseReason) {
     if (!open.delete(connection)) return;
-    for (const channel of connection.channels) leave(connection, channel);
-    const left = (perClient.get(connection.clientId) ?? 1) - 1;
-    if (left === 0) perClient.delete(connection.clientId);
-    else perClient.set(connection.clientId, left);
+    for (const channel of [...connection.channels]) leave(connection, channel);
+    if (countPerClient) {
+      const left = (perClient.get(connection.clientId) ?? 1) - 1;
+      if (left === 0) perClient.delete(connection.clientId);
+      else perClient.set(connection.clientId, left);
+    }
     stats.connections = open.size;
     options.onDisconnect?.(connection as never, reason);
   }
@@ -213,24 +220,25 @@ export function createBroker<E extends EventMap = EventMap, P = unknown>(options
     let bytes: Uint8Array | undefined;
     let batchIndex = -1;
     const stamp = ++deliveryStamp;
-    for (const channel of message.channels) {
-      const set = subscribers.get(channel);
-      if (!set) continue;
-      for (const connection of set) {
-        if (connection.stamp === stamp) continue; // on several of the event's channels: once
-        connection.stamp = stamp;
-        if (!bytes) {
-          bytes = encodeMessage(message);
-          batchIndex = scheduler.nextBatchIndex();
-        }
-        if (connection.seam) {
-          connection.seam.push(bytes);
-          connection.seamIds?.add(message.id);
-        } else {
-          scheduler.enqueue(connection as never, bytes, batchIndex);
-        }
-        stats.delivered++;
+    const offer = (connection: Conn) => {
+      if (connection.stamp === stamp) return; // on several of the event's channels: once
+      connection.stamp = stamp;
+      if (!bytes) {
+        bytes = encodeMessage(message);
+        batchIndex = scheduler.nextBatchIndex();
       }
+      if (connection.seam) {
+        connection.seam.push(bytes);
+        connection.seamIds?.add(message.id);
+      } else {
+        scheduler.enqueue(connection as never, bytes, batchIndex);
+      }
+      stats.delivered++;
+    };
+    for (const channel of message.channels) {
+      const subscribed = subscribers.get(channel);
+      if (subscribed instanceof Set) for (const connection of subscribed) offer(connection);
+      else if (subscribed !== undefined) offer(subscribed);
     }
   };
   const unsubscribeTransport = transport.subscribe(deliver);
@@ -315,7 +323,7 @@ export function createBroker<E extends EventMap = EventMap, P = unknown>(options
       if (open.size >= maxConnections) reject(limitRejection(503, 'Too many open streams; retry later.', retryAfter));
       const sessionId = `${Date.now().toString(36)}.${(++sessionCount).toString(36)}`;
       const clientId = streamOptions.clientId ?? admitted.clientId ?? sessionId;
-      const sameClient = perClient.get(clientId) ?? 0;
+      const sameClient = countPerClient ? (perClient.get(clientId) ?? 0) : 0;
       if (sameClient >= maxPerClient)
         reject(limitRejection(429, 'Too many open streams for this client; close one or retry later.', retryAfter));
       const retry = streamOptions.retry ?? options.retry;
@@ -331,7 +339,7 @@ export function createBroker<E extends EventMap = EventMap, P = unknown>(options
         host,
       });
       open.add(connection);
-      perClient.set(clientId, sameClient + 1);
+      if (countPerClient) perClient.set(clientId, sameClient + 1);
       stats.connections = open.size;
       scheduler.enqueue(connection as never, retryFrame ?? OPENING, -1);
       if (lastEventId !== undefined) {

@@ -25,6 +25,9 @@ export interface PipeOptions<T, E extends EventMap> {
 
 const textDecoder = new TextDecoder();
 
+/** The shared empty queue of every idle connection; never pushed to (the scheduler replaces it). @internal */
+export const NOTHING_PENDING: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
+
 /**
  * One open event stream to one client session. Created by the broker; adapters hand it to route
  * code (`reply.sse()`, `res.sse()`, `ctx.sse()`, `streamEvents()`).
@@ -43,8 +46,8 @@ export class Connection<E extends EventMap = EventMap, P = unknown> {
   readonly lastEventId: string | undefined;
 
   /** @internal */ readonly sink: Sink;
-  /** @internal */ readonly channels = new Set<string>();
-  /** @internal Chunks due in this tick, written as one. */ pending: Uint8Array[] = [];
+  /** @internal A few channel names: an array costs less than a Set per idle socket. */ readonly channels: string[] = [];
+  /** @internal Chunks due in this tick, written as one ({@link NOTHING_PENDING} when none). */ pending: Uint8Array[] = NOTHING_PENDING;
   /** @internal */ pendingBytes = 0;
   /** @internal Range of tick batch indexes in `pending`, to share one concatenation. */ firstBatch = -1;
   /** @internal */ lastBatch = -1;
@@ -56,7 +59,7 @@ export class Connection<E extends EventMap = EventMap, P = unknown> {
   private readonly host: ConnectionHost;
   private controller: AbortController | undefined;
   private reason: CloseReason | undefined;
-  private drainWaiters: Array<() => void> = [];
+  private drainWaiters: Array<() => void> | undefined;
   private removeDrainListener: (() => void) | undefined;
 
   /** @internal */
@@ -130,7 +133,7 @@ export class Connection<E extends EventMap = EventMap, P = unknown> {
   /** Resolves when the socket has room again, or the stream has ended. */
   drained(): Promise<void> {
     if (this.writable || this.closed) return Promise.resolve();
-    return new Promise((resolve) => this.drainWaiters.push(resolve));
+    return new Promise((resolve) => (this.drainWaiters ??= []).push(resolve));
   }
 
   /**
@@ -210,7 +213,7 @@ export class Connection<E extends EventMap = EventMap, P = unknown> {
     this.controller?.abort(reason);
     this.removeDrainListener?.();
     this.removeDrainListener = undefined;
-    this.pending = [];
+    this.pending = NOTHING_PENDING;
     this.seam = undefined;
     this.seamIds = undefined;
     this.wakeDrainWaiters();
@@ -218,8 +221,8 @@ export class Connection<E extends EventMap = EventMap, P = unknown> {
   }
 
   private wakeDrainWaiters(): void {
-    const waiters = this.drainWaiters;
-    this.drainWaiters = [];
+    const waiters = this.drainWaiters ?? [];
+    this.drainWaiters = undefined;
     for (const wake of waiters) wake();
   }
 

@@ -1,4 +1,4 @@
-import type { Connection } from './connection.js';
+import { type Connection, NOTHING_PENDING } from './connection.js';
 import type { EventMap } from './types.js';
 
 type AnyConnection = Connection<EventMap, unknown>;
@@ -38,6 +38,7 @@ export class WriteScheduler {
       this.dirty.push(connection);
       connection.firstBatch = batchIndex;
       connection.lastBatch = batchIndex;
+      connection.pending = [];
     } else if (batchIndex === -1 || connection.lastBatch === -1 || batchIndex !== connection.lastBatch + 1) {
       connection.firstBatch = -1; // not an unbroken run of the tick's batch: concatenate alone
       connection.lastBatch = -1;
@@ -64,7 +65,7 @@ export class WriteScheduler {
       const pending = connection.pending;
       if (pending.length === 0 || connection.closed) continue;
       const chunk = pending.length === 1 ? (pending[0] as Uint8Array) : this.joined(connection, shared);
-      connection.pending = [];
+      connection.pending = NOTHING_PENDING;
       connection.pendingBytes = 0;
       const sink = connection.sink;
       // An empty socket always takes one chunk (a replay may be large); a backed-up one must

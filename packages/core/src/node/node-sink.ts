@@ -1,0 +1,124 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { HTTP2_FORBIDDEN_HEADERS, SSE_HEADERS } from '../headers.js';
+import type { Sink } from '../sink.js';
+
+/** A Node response an event stream can be written to: HTTP/1.1 or the HTTP/2 compat API. */
+export type NodeResponse = ServerResponse | Http2ServerResponse;
+/** The matching Node request. */
+export type NodeRequest = IncomingMessage | Http2ServerRequest;
+
+/** Options of {@link createNodeSink}. */
+export interface NodeSinkOptions {
+  /**
+   * Extra response headers (CORS headers a framework collected, for example). Headers already set
+   * on the response with `setHeader` are kept too. The SSE headers always win.
+   */
+  headers?: Record<string, string | number | readonly string[] | undefined>;
+  /**
+   * Once the stream has started, ignore `writeHead` and `end` calls on the response from anyone but
+   * the sink. For hosts that may still try to answer a response the handler has taken over
+   * (`@hono/node-server`, when Hono re-wraps the handler's marker response).
+   * @default false
+   */
+  exclusive?: boolean;
+}
+
+const sinkOf = Symbol('ssekit.sink');
+type Owned = ServerResponse & { [sinkOf]?: NodeSink };
+
+// One listener function for every response (`this` is the response): no closure per socket.
+function onResponseClose(this: Owned): void {
+  this[sinkOf]?.finish();
+}
+
+/** The Node bridge's {@link Sink}. Methods live on the prototype: idle sockets cost little. */
+class NodeSink implements Sink {
+  private done: boolean;
+  private ending = false;
+  private listeners: Array<() => void> | undefined;
+
+  constructor(private readonly res: Owned) {
+    this.done = res.destroyed || res.writableEnded;
+    res[sinkOf] = this;
+    res.once('close', onResponseClose);
+  }
+
+  write(chunk: Uint8Array): boolean {
+    if (this.done || this.res.destroyed) return false;
+    return this.res.write(chunk);
+  }
+
+  get bufferedBytes(): number {
+    return this.res.writableLength ?? 0;
+  }
+
+  get closed(): boolean {
+    return this.done || this.res.destroyed;
+  }
+
+  onDrain(listener: () => void): () => void {
+    this.res.once('drain', listener);
+    return () => this.res.removeListener('drain', listener);
+  }
+
+  onClose(listener: () => void): void {
+    if (this.done) queueMicrotask(listener);
+    else (this.listeners ??= []).push(listener);
+  }
+
+  end(): void {
+    this.ending = true;
+    if (!this.res.writableEnded) this.res.end();
+  }
+
+  abort(): void {
+    this.res.destroy();
+  }
+
+  /** @internal */
+  finish(): void {
+    if (this.done && this.listeners === undefined) return;
+    this.done = true;
+    const listeners = this.listeners ?? [];
+    this.listeners = undefined;
+    for (const listener of listeners) listener();
+  }
+
+  /** @internal See {@link NodeSinkOptions.exclusive}. */
+  claim(): void {
+    const res = this.res;
+    const end = res.end;
+    res.writeHead = (() => res) as never;
+    res.end = ((...args: Parameters<typeof end>) => (this.ending ? end.apply(res, args) : res)) as never;
+  }
+}
+
+/**
+ * Starts an event stream on a Node response and returns it as a {@link Sink}: writes status 200
+ * and the SSE headers, flushes them at once (so the client's `open` fires before the first event)
+ * and turns Nagle's algorithm off.
+ *
+ * @example
+ * ```ts
+ * http.createServer(async (req, res) => {
+ *   await broker.stream(toStreamRequest(req), { topics: ['news'] }, () => createNodeSink(res));
+ * });
+ * ```
+ */
+export function createNodeSink(res: NodeResponse, options: NodeSinkOptions = {}): Sink {
+  const http2 = 'stream' in res;
+  const headers = { ...res.getHeaders(), ...options.headers, ...SSE_HEADERS } as OutgoingHttpHeaders;
+  if (http2) for (const name of HTTP2_FORBIDDEN_HEADERS) delete headers[name];
+  for (const name of Object.keys(headers)) if (headers[name] === undefined) delete headers[name];
+  // Headers set earlier with setHeader would merge in again; clear them so each is sent once.
+  for (const name of res.getHeaderNames()) res.removeHeader(name);
+  const writable = res as ServerResponse;
+  writable.writeHead(200, headers);
+  // HTTP/2 compat responses send their head in writeHead; HTTP/1.1 needs an explicit flush.
+  writable.flushHeaders?.();
+  if (!http2) writable.socket?.setNoDelay(true);
+  const sink = new NodeSink(writable);
+  if (options.exclusive) sink.claim();
+  return sink;
+}
