@@ -133,7 +133,10 @@ export class Connection<E extends EventMap = EventMap, P = unknown> {
   /** Resolves when the socket has room again, or the stream has ended. */
   drained(): Promise<void> {
     if (this.writable || this.closed) return Promise.resolve();
-    return new Promise((resolve) => (this.drainWaiters ??= []).push(resolve));
+    return new Promise((resolve) => {
+      this.drainWaiters ??= [];
+      this.drainWaiters.push(resolve);
+    });
   }
 
   /**

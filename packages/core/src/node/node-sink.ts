@@ -63,8 +63,12 @@ class NodeSink implements Sink {
   }
 
   onClose(listener: () => void): void {
-    if (this.done) queueMicrotask(listener);
-    else (this.listeners ??= []).push(listener);
+    if (this.done) {
+      queueMicrotask(listener);
+      return;
+    }
+    this.listeners ??= [];
+    this.listeners.push(listener);
   }
 
   end(): void {
