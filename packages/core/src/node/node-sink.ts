@@ -1,5 +1,6 @@
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { type IncomingMessage, type OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { Socket } from 'node:net';
 import { HTTP2_FORBIDDEN_HEADERS, SSE_HEADERS } from '../headers.js';
 import type { Sink } from '../sink.js';
 
@@ -25,7 +26,25 @@ export interface NodeSinkOptions {
 }
 
 const sinkOf = Symbol('ssekit.sink');
-type Owned = ServerResponse & { [sinkOf]?: NodeSink };
+/** Node internals read to decide whether a direct socket write is safe; absent ones mean "no". */
+type Owned = ServerResponse & { [sinkOf]?: NodeSink; chunkedEncoding?: boolean; outputData?: unknown[] };
+type OwnedSocket = Socket & { _httpMessage?: unknown };
+
+const CRLF = Buffer.from('\r\n');
+let lastChunk: Uint8Array | undefined;
+let lastFramed: Buffer | undefined;
+
+/**
+ * The HTTP/1.1 chunk for `chunk`, framed once: the scheduler writes the same bytes to every socket
+ * in a row, so only the first socket pays for the framing.
+ */
+function framed(chunk: Uint8Array): Buffer {
+  if (chunk !== lastChunk) {
+    lastChunk = chunk;
+    lastFramed = Buffer.concat([Buffer.from(`${chunk.byteLength.toString(16)}\r\n`), chunk, CRLF]);
+  }
+  return lastFramed as Buffer;
+}
 
 // One listener function for every response (`this` is the response): no closure per socket.
 function onResponseClose(this: Owned): void {
@@ -37,16 +56,30 @@ class NodeSink implements Sink {
   private done: boolean;
   private ending = false;
   private listeners: Array<() => void> | undefined;
+  /** Chunked HTTP/1.1 with Node's own `write`: events may go to the socket pre-framed. */
+  private readonly direct: boolean;
 
   constructor(private readonly res: Owned) {
     this.done = res.destroyed || res.writableEnded;
+    this.direct = res.chunkedEncoding === true && res.write === ServerResponse.prototype.write;
     res[sinkOf] = this;
     res.once('close', onResponseClose);
   }
 
   write(chunk: Uint8Array): boolean {
     if (this.done || this.res.destroyed) return false;
-    return this.res.write(chunk);
+    const socket = this.ownSocket();
+    return socket ? socket.write(framed(chunk)) : this.res.write(chunk);
+  }
+
+  /**
+   * The socket, when writing to it directly is exactly what `res.write` would do: the response
+   * owns it (not queued behind a pipelined one) and Node holds nothing back for it.
+   */
+  private ownSocket(): OwnedSocket | undefined {
+    if (!this.direct) return undefined;
+    const socket = this.res.socket as OwnedSocket | null;
+    return socket && socket._httpMessage === this.res && this.res.outputData?.length === 0 ? socket : undefined;
   }
 
   get bufferedBytes(): number {
@@ -58,8 +91,10 @@ class NodeSink implements Sink {
   }
 
   onDrain(listener: () => void): () => void {
-    this.res.once('drain', listener);
-    return () => this.res.removeListener('drain', listener);
+    // Direct writes fill the socket, so its drain is the one that matters.
+    const emitter = this.ownSocket() ?? this.res;
+    emitter.once('drain', listener);
+    return () => emitter.removeListener('drain', listener);
   }
 
   onClose(listener: () => void): void {
