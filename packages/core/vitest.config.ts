@@ -1,11 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { packageTests } from '../../vitest.shared.js';
 
-export default defineConfig({
-  test: {
-    include: ['test/**/*.test.ts'],
-    pool: 'forks',
-    poolOptions: { forks: { execArgv: ['--expose-gc'] } },
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
-  },
-});
+// --expose-gc: the memory tests compare heaps after forced collections.
+export default packageTests({ poolOptions: { forks: { execArgv: ['--expose-gc'] } } });
