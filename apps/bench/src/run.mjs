@@ -17,6 +17,7 @@ import { machineLine, markdown, svgChart } from './report.mjs';
 const ALL_VARIANTS = [
   'baseline',
   'floor',
+  'ssekit-node',
   'ssekit-fastify',
   'ssekit-express',
   'ssekit-koa',
@@ -95,7 +96,9 @@ async function fanoutAt(variant, count) {
   });
 }
 
-const SLOW = { clients: 100, slowClients: 5, events: 3000, eventBytes: 8192, cap: 262_144 };
+// Sized so one load-generator process keeps up with the healthy clients while the slow ones' sockets
+// back up well past the kernel's buffers.
+const SLOW = { clients: 40, slowClients: 2, events: 1000, eventBytes: 16_384, interval: 2, cap: 262_144 };
 
 async function slowRun(variant, withSlow) {
   return withServer(variant, async (server) => {
@@ -107,22 +110,21 @@ async function slowRun(variant, withSlow) {
     for (const c of list) c.next = 0;
     await server.call('peak-rss-reset');
     const start = (await server.call('peak-rss')).peakRss;
-    const latency = await pacedLatency(server, others, { rate: 1e9, seconds: 0, pad: 0, state }).catch(() => null);
-    void latency;
     // Bulk phase: many large events, one per loop turn; the slow clients' sockets back up.
     const { latencies } = await import('./load.mjs');
     latencies.length = 0;
     for (const c of others) c.recordLatency = true;
     const first = state.seq;
     state.seq += SLOW.events;
-    await server.call('publish', { events: SLOW.events, firstSeq: first, pad: SLOW.eventBytes, mode: 'paced', interval: 0 });
-    await waitFor(() => others.every((c) => c.next >= state.seq), 'others received every event', 300_000);
+    await server.call('publish', { events: SLOW.events, firstSeq: first, pad: SLOW.eventBytes, mode: 'paced', interval: SLOW.interval });
+    // A healthy client the server dropped (it fell behind the cap) is counted, not waited for.
+    await waitFor(() => others.every((c) => c.next >= state.seq || c.closed), 'others received every event', 120_000);
     const { peakRss } = await server.call('peak-rss');
     const remaining = (await server.call('count')).count;
     const result = {
       growth: peakRss - start,
       p99: percentile(latencies, 99),
-      othersErrors: others.reduce((sum, c) => sum + c.errors, 0),
+      othersErrors: others.reduce((sum, c) => sum + c.errors + (c.closed ? 1 : 0), 0),
       slowDropped: SLOW.clients - remaining,
     };
     destroyAll(list);
