@@ -56,34 +56,32 @@ class NodeSink implements Sink {
   private done: boolean;
   private ending = false;
   private listeners: Array<() => void> | undefined;
-  /** Chunked HTTP/1.1 with Node's own `write`: events may go to the socket pre-framed. */
-  private readonly direct: boolean;
+  /**
+   * The socket events go to pre-framed, when that is exactly what `res.write` would do: chunked
+   * HTTP/1.1, Node's own `write`, the response owns the socket (not queued behind a pipelined one)
+   * and Node holds nothing back for it. Decided once when the stream opens: a later pipelined
+   * response only queues behind this one, so ownership cannot change while it streams.
+   */
+  private readonly socket: OwnedSocket | undefined;
 
   constructor(private readonly res: Owned) {
     this.done = res.destroyed || res.writableEnded;
-    this.direct = res.chunkedEncoding === true && res.write === ServerResponse.prototype.write;
+    const socket = res.socket as OwnedSocket | null;
+    const direct = res.chunkedEncoding === true && res.write === ServerResponse.prototype.write;
+    this.socket = direct && socket && socket._httpMessage === res && res.outputData?.length === 0 ? socket : undefined;
     res[sinkOf] = this;
     res.once('close', onResponseClose);
   }
 
   write(chunk: Uint8Array): boolean {
-    if (this.done || this.res.destroyed) return false;
-    const socket = this.ownSocket();
-    return socket ? socket.write(framed(chunk)) : this.res.write(chunk);
-  }
-
-  /**
-   * The socket, when writing to it directly is exactly what `res.write` would do: the response
-   * owns it (not queued behind a pipelined one) and Node holds nothing back for it.
-   */
-  private ownSocket(): OwnedSocket | undefined {
-    if (!this.direct) return undefined;
-    const socket = this.res.socket as OwnedSocket | null;
-    return socket && socket._httpMessage === this.res && this.res.outputData?.length === 0 ? socket : undefined;
+    if (this.done) return false;
+    const socket = this.socket;
+    if (socket) return !socket.destroyed && socket.write(framed(chunk));
+    return !this.res.destroyed && this.res.write(chunk);
   }
 
   get bufferedBytes(): number {
-    return this.res.writableLength ?? 0;
+    return this.socket ? this.socket.writableLength : (this.res.writableLength ?? 0);
   }
 
   get closed(): boolean {
@@ -92,7 +90,7 @@ class NodeSink implements Sink {
 
   onDrain(listener: () => void): () => void {
     // Direct writes fill the socket, so its drain is the one that matters.
-    const emitter = this.ownSocket() ?? this.res;
+    const emitter = this.socket ?? this.res;
     emitter.once('drain', listener);
     return () => emitter.removeListener('drain', listener);
   }
