@@ -28,7 +28,7 @@ export function markdown(results, budgets, meta) {
       `| ${variant} | ${fmt(r.fanout.usPerEvent)} | ${ratio(r.fanout.usPerEvent, base?.fanout.usPerEvent)} | ${fmt(r.burst.usPerEvent)} | ${ratio(r.burst.usPerEvent, base?.burst.usPerEvent)} | ${fmt(r.latency.p50)} | ${fmt(r.latency.p99)} | ${fmt(r.memory.heapPerConnection / 1024, 1)} KB | ${ratio(r.memory.heapPerConnection, base?.memory.heapPerConnection)} | ${fmt(r.memory.rssPerConnection / 1024, 1)} KB | ${r.fanout.errors + r.burst.errors} |`,
     );
   }
-  lines.push('', '![CPU per delivered event, ratio to baseline](benchmarks.svg)', '');
+  lines.push('', `![CPU per delivered event, ratio to baseline](${meta.out ?? 'benchmarks'}.svg)`, '');
   if (results.sizes) {
     lines.push('## Fan-out by number of clients (CPU µs per delivered event, ratio to baseline)', '');
     const sizes = Object.keys(Object.values(results.sizes)[0] ?? {});

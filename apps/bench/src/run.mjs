@@ -37,6 +37,7 @@ const { values } = parseArgs({
     'no-slow': { type: 'boolean', default: false },
     'no-churn': { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
+    out: { type: 'string', default: 'benchmarks' },
     'time-limit': { type: 'string', default: '1500' },
   },
 });
@@ -224,15 +225,16 @@ const meta = {
   eventBytes: 100,
   slow: SLOW,
   churn: CHURN,
+  out: values.out,
 };
 const report = markdown(results, budgets, meta);
 console.log(`\n${machineLine(pinned)}\n`);
 console.log(report);
 if (!values['no-write']) {
   const docs = new URL('../../../docs/', import.meta.url);
-  await writeFile(new URL('benchmarks.md', docs), report);
-  await writeFile(new URL('benchmarks.svg', docs), svgChart(results));
-  await writeFile(new URL('benchmarks.json', docs), `${JSON.stringify({ meta, results, budgets }, null, 2)}\n`);
+  await writeFile(new URL(`${values.out}.md`, docs), report);
+  await writeFile(new URL(`${values.out}.svg`, docs), svgChart(results));
+  await writeFile(new URL(`${values.out}.json`, docs), `${JSON.stringify({ meta, results, budgets }, null, 2)}\n`);
 }
 const failed = budgets.filter((b) => !b.pass);
 if (values.check && failed.length > 0) {
