@@ -1,0 +1,213 @@
+/**
+ * Graceful shutdown under load: a server process streaming to @ssekit/client clients receives
+ * SIGTERM. The broker ends every stream cleanly, the process exits 0 within a bound, and the
+ * clients reconnect to a new process on the same port. With the Redis transport carrying events
+ * published meanwhile by another node, nobody misses or repeats an event.
+ */
+
+import net from 'node:net';
+import { type Client, createClient } from '@ssekit/client';
+import { type Broker, createBroker } from '@ssekit/core';
+import { createRedisTransport } from '@ssekit/redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADAPTERS, type AdapterName, startApp } from '../src/adapters.js';
+import { exited, freePort, waitForOutput } from '../src/children.js';
+import { count, figures, ms } from '../src/figures.js';
+import { sleep, until } from '../src/metrics.js';
+import { type RedisServer, startRedis } from '../src/redis-server.js';
+import { type ServerChild, startServerChild } from '../src/server-child.js';
+import { sized } from '../src/size.js';
+
+const CLIENTS = sized(20, 200);
+/** Events per second published by the other node throughout. */
+const RATE = 50;
+const CLOSE_TIMEOUT = 2_000;
+const record = figures('graceful-shutdown', 'Graceful shutdown');
+const rows: string[] = [];
+const idleExits: string[] = [];
+let redis: RedisServer;
+const servers: ServerChild[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  if (rows.length > 0) {
+    record(
+      `SIGTERM under load (${count(CLIENTS)} clients, ${RATE} events/s published on another node, Redis transport): exit code, SIGTERM → exit; streams ended cleanly; new process listening after; all clients back after; lost / repeated / gaps`,
+      rows.join(', '),
+    );
+    record('SIGTERM once the clients have left: exit code, SIGTERM → exit', idleExits.join(', '));
+  }
+  await Promise.all(servers.map((server) => server.stop(3_000)));
+  await redis?.stop();
+});
+
+interface Watched {
+  client: Client;
+  seqs: number[];
+  errors: string[];
+  opens: number;
+  gaps: number;
+}
+
+describe('graceful shutdown', () => {
+  it.each(ADAPTERS)(
+    '%s: SIGTERM ends every stream cleanly, exits 0, and the clients resume on the next process without missing an event',
+    async (adapter: AdapterName) => {
+      const streamKey = `resilience:${adapter}:${Date.now()}`;
+      const port = await freePort();
+      const start = async () => {
+        const server = await startServerChild({
+          adapter,
+          port,
+          redisUrl: redis.url,
+          streamKey,
+          broker: { heartbeatInterval: 1_000, closeTimeout: CLOSE_TIMEOUT },
+        });
+        servers.push(server);
+        return server;
+      };
+      // The other node: publishes into the same stream the whole time.
+      const publisher: Broker = createBroker({ transport: createRedisTransport({ redis: redis.url, streamKey }), heartbeatInterval: 0 });
+      let seq = 0;
+      const pump = setInterval(() => {
+        void publisher.publish('t', { data: String(++seq) });
+      }, 1000 / RATE);
+      const watched: Watched[] = [];
+      try {
+        const first = await start();
+        for (let i = 0; i < CLIENTS; i++) {
+          const w: Watched = {
+            client: createClient(`http://127.0.0.1:${port}/events?topic=t`, { retryDelay: 100, maxRetryDelay: 500, parse: false }),
+            seqs: [],
+            errors: [],
+            opens: 0,
+            gaps: 0,
+          };
+          w.client.on('message', (data) => w.seqs.push(Number(data)));
+          w.client.onLifecycle('open', () => w.opens++);
+          w.client.onLifecycle('gap', () => w.gaps++);
+          w.client.onLifecycle('error', (error) => w.errors.push(error.code));
+          watched.push(w);
+        }
+        await until(() => watched.every((w) => w.seqs.length > 5), 'every client receives events', 20_000);
+
+        const output = waitForOutput(first.process, /shutdown (\d+)/, CLOSE_TIMEOUT + 10_000);
+        const signalled = performance.now();
+        first.process.kill('SIGTERM');
+        const { code } = await exited(first.process);
+        const exitedAfter = performance.now() - signalled;
+        await output.catch(() => undefined);
+        // Every stream ended as a clean end of the response (CLOSED), not a reset (NETWORK).
+        const cleanly = watched.filter((w) => w.errors[0] === 'CLOSED').length;
+
+        const second = await start();
+        const listening = performance.now() - signalled;
+        await until(() => watched.every((w) => w.opens >= 2), 'every client back on the new process', 20_000);
+        const back = performance.now() - signalled;
+        await sleep(500);
+        clearInterval(pump);
+        const last = seq;
+        await until(() => watched.every((w) => w.seqs.at(-1) === last), 'every client has the last event', 20_000);
+
+        let lost = 0;
+        let repeated = 0;
+        for (const w of watched) {
+          for (let i = 1; i < w.seqs.length; i++) {
+            const step = (w.seqs[i] as number) - (w.seqs[i - 1] as number);
+            if (step <= 0) repeated++;
+            else lost += step - 1;
+          }
+        }
+        const gaps = watched.reduce((sum, w) => sum + w.gaps, 0);
+        rows.push(
+          `${adapter} ${code}, ${ms(exitedAfter)}; ${cleanly}/${CLIENTS}; ${ms(listening)}; ${ms(back)}; ${lost} / ${repeated} / ${gaps}`,
+        );
+        expect(code).toBe(0);
+        expect(exitedAfter).toBeLessThan(CLOSE_TIMEOUT + 3_000);
+        expect(cleanly).toBe(CLIENTS);
+        expect(lost).toBe(0);
+        expect(repeated).toBe(0);
+        expect(gaps).toBe(0);
+
+        // The second process shuts down as cleanly once the clients are gone.
+        for (const w of watched) w.client.close();
+        const idleSignalled = performance.now();
+        second.process.kill('SIGTERM');
+        const secondExit = await exited(second.process);
+        idleExits.push(`${adapter} ${secondExit.code}, ${ms(performance.now() - idleSignalled)}`);
+        expect(secondExit.code).toBe(0);
+      } finally {
+        clearInterval(pump);
+        for (const w of watched) w.client.close();
+        await publisher.close();
+      }
+    },
+  );
+});
+
+describe('shutdown with a socket that never sent a request', () => {
+  it('fetch (undici, which @ssekit/client uses in Node) opens a spare socket after an aborted stream', async () => {
+    const app = await startApp('express', { broker: createBroker({ heartbeatInterval: 0, closeTimeout: 500 }) });
+    let connections = 0;
+    app.server.on('connection', () => connections++);
+    try {
+      const controller = new AbortController();
+      const response = await fetch(`${app.url}/events`, { signal: controller.signal });
+      const reader = response.body?.getReader();
+      await reader?.read();
+      controller.abort();
+      await reader?.read().catch(() => undefined);
+      await until(() => connections === 2, 'a second, unused connection', 2_000).catch(() => undefined);
+      record(
+        'fetch aborted mid-stream: connections the server then holds',
+        `${connections} (the stream's + one spare that never sends a request)`,
+      );
+    } finally {
+      await app.close();
+    }
+  });
+
+  describe.each(ADAPTERS)('%s', (adapter) => {
+    const idleSocket = async (port: number) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.on('error', () => {});
+      await new Promise((resolve) => socket.once('connect', resolve));
+      return socket;
+    };
+    const within = (promise: Promise<unknown>, ms: number) =>
+      Promise.race([promise.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms))]);
+
+    // BUG (outside this suite): the shutdown the adapters document (Fastify `app.close()` with
+    // @ssekit/fastify's closeBrokerOnClose, or `broker.close()` then `server.close()`) waits for
+    // every socket that never sent a request: Node does not count it as idle and stops the
+    // headersTimeout checks once closing. A fetch client leaves one after each aborted stream
+    // (kept for the server's Keep-Alive hint: 72 s on Fastify, 5 s on Node), a bare TCP client
+    // holds it forever. See docs/reliability.md, "Known issues".
+    it.fails('plain shutdown finishes within 1.5 s while a connected socket has sent nothing (fails: waits for the client)', async () => {
+      const app = await startApp(adapter, { broker: createBroker({ heartbeatInterval: 0, closeTimeout: 500 }) });
+      const socket = await idleSocket(app.port);
+      const shutdown = app.shutdown('plain');
+      try {
+        expect(await within(shutdown, 1_500)).toBe(true);
+      } finally {
+        socket.destroy();
+        app.server.closeAllConnections();
+        await shutdown;
+      }
+    });
+
+    it('the recommended shutdown (broker.close, close idle sockets, drop the rest after a grace) finishes within the grace', async () => {
+      const app = await startApp(adapter, { broker: createBroker({ heartbeatInterval: 0, closeTimeout: 500 }) });
+      const socket = await idleSocket(app.port);
+      const started = performance.now();
+      try {
+        expect(await within(app.shutdown('recommended', 500), 2_000)).toBe(true);
+        expect(performance.now() - started).toBeLessThan(1_500);
+      } finally {
+        socket.destroy();
+      }
+    });
+  });
+});
