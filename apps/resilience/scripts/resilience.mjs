@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
@@ -22,6 +22,7 @@ const resultsDir = join(appDir, '.results', size);
 if (!printOnly) {
   // A run of everything starts from a clean slate; a run of some files replaces only theirs.
   if (files.length === 0) rmSync(resultsDir, { recursive: true, force: true });
+  for (const file of files) rmSync(join(resultsDir, `${basename(file).replace(/\.test\.ts$/, '')}.json`), { force: true });
   const vitest = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
   const run = spawnSync(process.execPath, [vitest, 'run', ...files], {
     cwd: appDir,
