@@ -11,6 +11,7 @@ import koaCors from '@koa/cors';
 import Router from '@koa/router';
 import { CORS_ORIGIN, streamOptionsFromUrl } from '@ssekit/contract/app';
 import type { Broker } from '@ssekit/core';
+import { closeServer } from '@ssekit/core/node';
 import { expressSse } from '@ssekit/express';
 import { ssePlugin } from '@ssekit/fastify';
 import { streamEvents } from '@ssekit/hono';
@@ -75,12 +76,11 @@ export interface RunningApp {
   /** Closes the broker (streams end gracefully), drops any socket left, and closes the server. */
   close(): Promise<void>;
   /**
-   * A production shutdown. `recommended` (docs/reliability.md): `broker.close()` (every stream
-   * ends cleanly, bounded by `closeTimeout`), then the app closes while idle sockets are closed
-   * at once and any socket left after `grace` ms is dropped. `plain`: what the adapters' READMEs
-   * suggest, Fastify's `app.close()` or `broker.close()` then `server.close()`, nothing forced.
+   * The production shutdown the READMEs document (docs/reliability.md): Fastify's `app.close()`
+   * (the plugin closes the broker, then drops what is left after `forceCloseAfter`), the others'
+   * `closeServer(server, { broker, grace })` from `@ssekit/core/node`.
    */
-  shutdown(mode?: 'recommended' | 'plain', grace?: number): Promise<void>;
+  shutdown(grace?: number): Promise<void>;
 }
 
 interface Started {
@@ -93,7 +93,7 @@ function listen(server: http.Server, port: number, backlog: number | undefined):
   return new Promise((resolve) => server.listen({ port, host: '127.0.0.1', ...(backlog !== undefined && { backlog }) }, () => resolve()));
 }
 
-function closeServer(server: http.Server): () => Promise<void> {
+function closingOf(server: http.Server): () => Promise<void> {
   return () => new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
@@ -125,7 +125,7 @@ async function startExpress(broker: Broker, limits: ServerLimits, serverOptions:
   });
   const server = http.createServer(serverOptions, app);
   await listen(server, port, limits.backlog);
-  return { server, closeApp: closeServer(server) };
+  return { server, closeApp: closingOf(server) };
 }
 
 async function startKoa(broker: Broker, limits: ServerLimits, serverOptions: http.ServerOptions, port: number): Promise<Started> {
@@ -142,7 +142,7 @@ async function startKoa(broker: Broker, limits: ServerLimits, serverOptions: htt
   app.use(router.routes()).use(router.allowedMethods());
   const server = http.createServer(serverOptions, app.callback());
   await listen(server, port, limits.backlog);
-  return { server, closeApp: closeServer(server) };
+  return { server, closeApp: closingOf(server) };
 }
 
 async function startHono(broker: Broker, limits: ServerLimits, serverOptions: http.ServerOptions, port: number): Promise<Started> {
@@ -153,7 +153,7 @@ async function startHono(broker: Broker, limits: ServerLimits, serverOptions: ht
   // createAdaptorServer is what serve() uses; listening ourselves lets the test set the backlog.
   const server = createAdaptorServer({ fetch: app.fetch, serverOptions }) as http.Server;
   await listen(server, port, limits.backlog);
-  return { server, closeApp: closeServer(server) };
+  return { server, closeApp: closingOf(server) };
 }
 
 /** Starts `name`'s app on 127.0.0.1. */
@@ -188,20 +188,9 @@ export async function startApp(name: AdapterName, options: AppOptions): Promise<
       server.closeAllConnections();
       await closeApp();
     },
-    async shutdown(mode = 'recommended', grace = 1_000) {
-      if (mode === 'plain') {
-        if (name !== 'fastify') await broker.close();
-        await closeApp();
-        return;
-      }
-      await broker.close();
-      const closing = closeApp();
-      server.closeIdleConnections();
-      // Node counts a socket that never sent a request as busy, and fetch (undici) leaves one
-      // behind after every aborted stream: without this, close() waits for the client to drop it.
-      const force = setTimeout(() => server.closeAllConnections(), grace);
-      await closing;
-      clearTimeout(force);
+    async shutdown(grace = 1_000) {
+      if (name === 'fastify') await closeApp();
+      else await closeServer(server, { broker, grace });
     },
   };
 }

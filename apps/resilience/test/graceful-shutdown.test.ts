@@ -179,31 +179,14 @@ describe('shutdown with a socket that never sent a request', () => {
     const within = (promise: Promise<unknown>, ms: number) =>
       Promise.race([promise.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms))]);
 
-    // BUG (outside this suite): the shutdown the adapters document (Fastify `app.close()` with
-    // @ssekit/fastify's closeBrokerOnClose, or `broker.close()` then `server.close()`) waits for
-    // every socket that never sent a request: Node does not count it as idle and stops the
-    // headersTimeout checks once closing. A fetch client leaves one after each aborted stream
-    // (kept for the server's Keep-Alive hint: 72 s on Fastify, 5 s on Node), a bare TCP client
-    // holds it forever. See docs/reliability.md, "Known issues".
-    it.fails('plain shutdown finishes within 1.5 s while a connected socket has sent nothing (fails: waits for the client)', async () => {
-      const app = await startApp(adapter, { broker: createBroker({ heartbeatInterval: 0, closeTimeout: 500 }) });
-      const socket = await idleSocket(app.port);
-      const shutdown = app.shutdown('plain');
-      try {
-        expect(await within(shutdown, 1_500)).toBe(true);
-      } finally {
-        socket.destroy();
-        app.server.closeAllConnections();
-        await shutdown;
-      }
-    });
-
-    it('the recommended shutdown (broker.close, close idle sockets, drop the rest after a grace) finishes within the grace', async () => {
+    // Node's own server.close() waits forever on such a socket (it is not idle to Node, and
+    // headersTimeout is no longer checked once closing); packages/core's closeServer test shows it.
+    it('the documented shutdown (fastify: app.close(); others: closeServer) finishes within its grace', async () => {
       const app = await startApp(adapter, { broker: createBroker({ heartbeatInterval: 0, closeTimeout: 500 }) });
       const socket = await idleSocket(app.port);
       const started = performance.now();
       try {
-        expect(await within(app.shutdown('recommended', 500), 2_000)).toBe(true);
+        expect(await within(app.shutdown(500), 2_000)).toBe(true);
         expect(performance.now() - started).toBeLessThan(1_500);
       } finally {
         socket.destroy();

@@ -46,8 +46,9 @@ export function streamOptionsFromUrl(url: string): StreamOptions {
   const options: StreamOptions = { topics: query.getAll('topic') };
   const client = query.get('client');
   if (client) options.clientId = client;
+  // Only what the broker accepts: anything else is the client's garbage, not a server fault.
   const retry = query.get('retry');
-  if (retry) options.retry = Number(retry);
+  if (retry && /^\d{1,9}$/.test(retry)) options.retry = Number(retry);
   return options;
 }
 

@@ -1,4 +1,4 @@
-import { SseRejectedError } from './errors.js';
+import { type AdmissionHook, isSseError, SseHookError, SseRejectedError } from './errors.js';
 import type { StreamRequest } from './request.js';
 
 /** Hooks and limits that decide whether a stream may open. Part of `BrokerOptions`. */
@@ -6,7 +6,9 @@ export interface AdmissionOptions<P> {
   /**
    * Decides who may open a stream, before any byte is sent. Return the principal (any value you
    * like, available as `connection.principal`), `false` for 401, or `reject(status, message)`.
-   * Throwing an {@link SseRejectedError} works too; other errors propagate to the framework.
+   * Throwing an {@link SseRejectedError} (or an `http-errors` style 4xx error with `expose: true`)
+   * works too. Anything else thrown becomes an {@link SseHookError}: a plain 500 for the client,
+   * with your error as its `cause`, never written out.
    */
   authorize?: (request: StreamRequest) => P | false | SseRejectedError | Promise<P | false | SseRejectedError>;
   /** Decides per requested topic; `false` rejects the whole stream with 403. */
@@ -74,19 +76,52 @@ export async function authorizeStream<P>(
       throw new SseRejectedError(400, `Topic names must be 1 to ${MAX_TOPIC_LENGTH} characters.`);
     }
   }
-  const outcome = options.authorize ? await options.authorize(request) : (undefined as P);
+  const { authorize, authorizeTopic } = options;
+  const outcome = authorize ? await runHook('authorize', () => authorize(request)) : (undefined as P);
   if (outcome === false) throw new SseRejectedError(401, 'Authentication required.');
   if (outcome instanceof SseRejectedError) throw outcome;
   const principal = outcome as P;
-  if (options.authorizeTopic) {
+  if (authorizeTopic) {
     for (const topic of topics) {
-      if (!(await options.authorizeTopic(topic, principal, request))) {
+      if (!(await runHook('authorizeTopic', () => authorizeTopic(topic, principal, request)))) {
         throw new SseRejectedError(403, 'Not allowed to subscribe to one of the requested topics.');
       }
     }
   }
-  const clientId = options.clientId?.(principal, request) ?? idOf(principal);
-  return { principal, clientId, topics };
+  const { clientId } = options;
+  const key = clientId ? await runHook('clientId', () => clientId(principal, request)) : undefined;
+  return { principal, clientId: key ?? idOf(principal), topics };
+}
+
+/**
+ * Runs one of the user's hooks. Refusals pass through; any other failure is wrapped, because
+ * frameworks write a route error's message (Fastify) or stack (Express in development) to the
+ * client, and a hook's error may carry secrets.
+ */
+async function runHook<T>(hook: AdmissionHook, call: () => T | Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw asRefusal(error) ?? new SseHookError(hook, error);
+  }
+}
+
+/**
+ * The refusal a hook threw: an `SseRejectedError` (from this copy of ssekit or another), or an
+ * exposed 4xx `http-errors` style error (`ctx.throw(403)`, `createError(401)`), which becomes one
+ * so every adapter answers it the same way.
+ */
+function asRefusal(error: unknown): SseRejectedError | undefined {
+  if (isSseError(error)) return error.code === 'REJECTED' ? (error as SseRejectedError) : undefined;
+  const { status, expose, message, headers } = (error ?? {}) as {
+    status?: unknown;
+    expose?: unknown;
+    message?: unknown;
+    headers?: unknown;
+  };
+  if (expose !== true || typeof status !== 'number' || status < 400 || status > 499) return undefined;
+  const safeHeaders = typeof headers === 'object' && headers !== null ? (headers as Record<string, string>) : {};
+  return new SseRejectedError(status, typeof message === 'string' ? message : 'Request refused.', safeHeaders, { cause: error });
 }
 
 function idOf(principal: unknown): string | undefined {

@@ -1,7 +1,7 @@
 import { type AdmissionOptions, authorizeStream, limitRejection } from './admission.js';
 import { type CloseReason, Connection, type ConnectionHost } from './connection.js';
 import { type EncodeOptions, formatEvent } from './encode.js';
-import { SseClosedError, SseRejectedError } from './errors.js';
+import { isSseError, SseClosedError, type SseRejectedError } from './errors.js';
 import { createMemoryTransport, type MemoryTransportOptions } from './memory-transport.js';
 import { readLastEventId, type StreamRequest } from './request.js';
 import type { Sink } from './sink.js';
@@ -98,7 +98,8 @@ export interface Broker<E extends EventMap = EventMap, P = unknown> {
    * Admits and opens a stream. Runs authorization and limits, then calls `open()` to send the
    * response head, writes the `retry` hint, replays history after `Last-Event-ID`, and subscribes.
    * For adapter authors; route code uses the adapter's `sse()` helper.
-   * @throws {@link SseRejectedError} before `open()` is called when the stream is refused.
+   * @throws {@link SseRejectedError} before `open()` is called when the stream is refused;
+   *   {@link SseHookError} when an admission hook threw something else.
    */
   stream(request: StreamRequest, options: StreamOptions, open: () => Sink): Promise<Connection<E, P>>;
   /** Subscribes an open stream to more topics (not authorized again: check before calling). */
@@ -315,7 +316,7 @@ export function createBroker<E extends EventMap = EventMap, P = unknown>(options
       try {
         admitted = await authorizeStream(options, request, streamOptions.topics ?? []);
       } catch (error) {
-        if (error instanceof SseRejectedError) stats.rejected++;
+        if (isSseError(error) && error.code === 'REJECTED') stats.rejected++;
         throw error;
       }
       // Limits again after the await: other streams may have opened meanwhile.

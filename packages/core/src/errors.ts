@@ -12,7 +12,8 @@ export type SseErrorCode =
   | 'CONNECTION_CLOSED'
   | 'BROKER_CLOSED'
   | 'TRANSPORT_FAILED'
-  | 'REJECTED';
+  | 'REJECTED'
+  | 'HOOK_FAILED';
 
 const brand = Symbol.for('ssekit.error');
 
@@ -76,6 +77,9 @@ export class SseTransportError extends SseError {
 /**
  * A stream request the broker refused before any byte was sent (authorization or admission).
  * Adapters answer it with `status`, `headers` and a short body; `message` is safe to show to clients.
+ *
+ * A refusal is an answer, not a fault, so its `stack` is the one line `SseRejectedError: message`:
+ * error pages that print stacks (Express outside production) show clients nothing but the message.
  */
 export class SseRejectedError extends SseError {
   /** HTTP status the adapter sends: 400, 401, 403, 406, 429 or 503. */
@@ -93,6 +97,39 @@ export class SseRejectedError extends SseError {
     this.status = status;
     this.statusCode = status;
     this.headers = headers;
+    this.stack = `${this.name}: ${message}`;
+  }
+}
+
+/** The admission hooks of `BrokerOptions` whose failures {@link SseHookError} reports. */
+export type AdmissionHook = 'authorize' | 'authorizeTopic' | 'clientId';
+
+/**
+ * An admission hook (`authorize`, `authorizeTopic` or `clientId`) threw or rejected with
+ * something other than an {@link SseRejectedError}. Adapters answer it with a plain 500, like any
+ * failure of route code: the hook's own error is kept as `cause` for your logs and is never
+ * written to the client (its message could hold a connection string or a user's data).
+ *
+ * To refuse a stream with a message for the client, return `false` or `reject(status, message)`
+ * from the hook instead of throwing.
+ */
+export class SseHookError extends SseError {
+  /** Always 500: the server failed, not the request. */
+  readonly status = 500;
+  /** The same status under the name Fastify and `http-errors` read. */
+  readonly statusCode = 500;
+  /** Koa and `http-errors` read this: the message is for the server log, not the client. */
+  readonly expose = false;
+  /** Which hook failed. */
+  readonly hook: AdmissionHook;
+
+  constructor(hook: AdmissionHook, cause: unknown) {
+    super('HOOK_FAILED', `The ${hook} hook failed; its error is this error's \`cause\`.`, { cause });
+    this.name = 'SseHookError';
+    this.hook = hook;
+    // Frameworks that print stacks to clients (Express outside production) print this line only;
+    // the hook's own stack stays on `cause`.
+    this.stack = `${this.name}: ${this.message}`;
   }
 }
 

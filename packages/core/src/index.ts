@@ -24,11 +24,13 @@ export {
   type SseEvent,
 } from './encode.js';
 export {
+  type AdmissionHook,
   isSseError,
   SseClosedError,
   SseEncodeError,
   SseError,
   type SseErrorCode,
+  SseHookError,
   SseRejectedError,
   SseTransportError,
 } from './errors.js';

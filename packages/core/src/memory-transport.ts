@@ -24,7 +24,8 @@ interface Entry extends TransportMessage {
 }
 
 interface ChannelLog {
-  entries: Entry[];
+  /** Slots before `head` are emptied as they are evicted, so their events are freed at once. */
+  entries: Array<Entry | undefined>;
   /** Index of the oldest live entry in `entries` (entries before it are evicted). */
   head: number;
   /** Highest sequence number evicted from this channel, -1 when none. */
@@ -75,10 +76,11 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
       const entry = log.entries[log.head] as Entry;
       if (live <= historySize && entry.at >= oldest) break;
       evict(log, entry);
+      log.entries[log.head] = undefined;
       log.head++;
       live--;
     }
-    // Compact once half the array is dead, so trimming stays amortized O(1).
+    // Compact once half the array is empty slots, so trimming stays amortized O(1).
     if (log.head > 64 && log.head * 2 > log.entries.length) {
       log.entries = log.entries.slice(log.head);
       log.head = 0;

@@ -22,12 +22,15 @@ export const MAX_LAST_EVENT_ID_LENGTH = 256;
  * query parameter (for polyfills and browsers that cannot set headers).
  *
  * HTTP stacks decode header bytes as Latin-1; the value is re-decoded as UTF-8 so non-ASCII ids
- * round-trip. Returns `undefined` when absent, `null` when present but unusable (too long).
+ * round-trip. Returns `undefined` when absent or empty (a spec client whose last event id is
+ * empty sends none, so an empty one asks for nothing to be replayed), `null` when present but
+ * unusable (too long).
+ * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#the-last-event-id-header
  */
 export function readLastEventId(request: StreamRequest): string | undefined | null {
   const header = request.header('last-event-id');
   const value = header ?? queryParam(request.url, 'lastEventId');
-  if (value === undefined) return undefined;
+  if (value === undefined || value === '') return undefined;
   if (value.length > MAX_LAST_EVENT_ID_LENGTH) return null;
   return header === undefined ? value : latin1ToUtf8(value);
 }

@@ -1,6 +1,16 @@
 import { dechunk, openRaw, openSse, waitFor } from '@ssekit/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Broker, type BrokerOptions, createBroker, createMemoryTransport, GAP_EVENT, reject, type Transport } from '../src/index.js';
+import {
+  type Broker,
+  type BrokerOptions,
+  createBroker,
+  createMemoryTransport,
+  GAP_EVENT,
+  reject,
+  SseHookError,
+  SseRejectedError,
+  type Transport,
+} from '../src/index.js';
 import { type Served, serveBroker } from './helpers/serve.js';
 
 let served: Served | undefined;
@@ -204,6 +214,17 @@ describe('replay', () => {
     reader.close();
   });
 
+  it('treats an empty Last-Event-ID as none: no replay, no gap', async () => {
+    const { broker, served } = await start();
+    await broker.broadcast({ data: 'before' });
+    const reader = await openSse(served.url, { headers: { 'last-event-id': '' } });
+    await broker.broadcast({ data: 'live' });
+    const [first] = await reader.waitForEvents(1);
+    expect(first?.data).toBe('live');
+    expect(broker.stats()).toMatchObject({ gaps: 0, replayed: 0 });
+    reader.close();
+  });
+
   it('signals an unknown or oversized id as unknown', async () => {
     const { broker, served } = await start();
     await broker.broadcast({ data: 'e1' });
@@ -364,6 +385,69 @@ describe('admission', () => {
     expect(broker.stats().rejected).toBe(2);
     a.close();
     b.close();
+  });
+});
+
+describe('admission hooks that fail', () => {
+  // Admission runs before any sink exists, so the broker is driven directly with a request view.
+  const request = { url: '/events', method: 'GET', header: () => undefined };
+  const neverOpened = () => {
+    throw new Error('open() must not be called for a refused stream');
+  };
+  const failureOf = (options: BrokerOptions) =>
+    createBroker(options)
+      .stream(request, { topics: ['news'] }, neverOpened)
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+
+  it('wraps what authorize, authorizeTopic and clientId throw in SseHookError, the original as cause', async () => {
+    const secret = new Error('db password=hunter2');
+    const failures = await Promise.all([
+      failureOf({ authorize: () => Promise.reject(secret) }),
+      failureOf({
+        authorizeTopic: () => {
+          throw secret;
+        },
+      }),
+      failureOf({
+        clientId: () => {
+          throw secret;
+        },
+      }),
+    ]);
+    expect(failures.map((error) => (error as SseHookError).hook)).toEqual(['authorize', 'authorizeTopic', 'clientId']);
+    for (const error of failures) {
+      expect(error).toBeInstanceOf(SseHookError);
+      expect(error).toMatchObject({ code: 'HOOK_FAILED', status: 500, statusCode: 500, expose: false, cause: secret });
+      const { message, stack } = error as SseHookError;
+      expect(`${message}${stack}`).not.toContain('hunter2');
+      // No frames: error pages that print stacks show nothing of the server's files.
+      expect(stack).toBe(`SseHookError: ${message}`);
+    }
+  });
+
+  it('passes refusals through: a thrown SseRejectedError, and an exposed 4xx http-errors style error', async () => {
+    const thrown = await failureOf({
+      authorize: () => {
+        throw reject(403, 'Not on this plan.');
+      },
+    });
+    expect(thrown).toMatchObject({ code: 'REJECTED', status: 403, message: 'Not on this plan.' });
+    expect((thrown as SseRejectedError).stack).toBe('SseRejectedError: Not on this plan.');
+    const httpError = Object.assign(new Error('Token expired.'), { status: 401, expose: true, headers: { 'www-authenticate': 'Bearer' } });
+    const converted = await failureOf({ authorize: () => Promise.reject(httpError) });
+    expect(converted).toBeInstanceOf(SseRejectedError);
+    expect(converted).toMatchObject({
+      status: 401,
+      message: 'Token expired.',
+      headers: { 'www-authenticate': 'Bearer' },
+      cause: httpError,
+    });
+    // A 5xx or unexposed error is a fault, whatever its shape.
+    const fault = await failureOf({ authorize: () => Promise.reject(Object.assign(new Error('x'), { status: 502, expose: true })) });
+    expect(fault).toBeInstanceOf(SseHookError);
   });
 });
 

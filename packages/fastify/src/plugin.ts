@@ -25,6 +25,15 @@ export interface SsePluginOptions extends BrokerOptions {
    * @default true
    */
   closeBrokerOnClose?: boolean;
+  /**
+   * Milliseconds that `fastify.close()` gives other requests once the broker has closed; any
+   * connection still open then is dropped. Node's own close waits forever on a socket that
+   * connected but never sent a request (`fetch` leaves one after each aborted stream), so without
+   * this a shutdown can hang on a client. `false` leaves it to Fastify's `forceCloseConnections`.
+   * Applies with `closeBrokerOnClose`.
+   * @default 1_000
+   */
+  forceCloseAfter?: number | false;
 }
 
 declare module 'fastify' {
@@ -58,7 +67,7 @@ declare module 'fastify' {
 }
 
 const plugin: FastifyPluginAsync<SsePluginOptions> = async (fastify, options) => {
-  const { broker: given, closeBrokerOnClose = true, ...brokerOptions } = options;
+  const { broker: given, closeBrokerOnClose = true, forceCloseAfter = 1_000, ...brokerOptions } = options;
   const broker: Broker = given ?? createBroker(brokerOptions);
 
   fastify.decorate('sseBroker', broker);
@@ -82,8 +91,23 @@ const plugin: FastifyPluginAsync<SsePluginOptions> = async (fastify, options) =>
     route.onRequest = [...toArray(route.onRequest), refuseOthers] as typeof route.onRequest;
   });
 
-  if (closeBrokerOnClose) fastify.addHook('preClose', () => broker.close());
+  if (closeBrokerOnClose) {
+    fastify.addHook('preClose', async () => {
+      await broker.close();
+      if (forceCloseAfter !== false) dropConnectionsAfter(fastify.server, forceCloseAfter);
+    });
+  }
 };
+
+/** Drops what is still connected `ms` from now, unless the server has closed by then. */
+function dropConnectionsAfter(
+  server: { closeAllConnections?: () => void; once(event: 'close', listener: () => void): unknown },
+  ms: number,
+) {
+  const timer = setTimeout(() => server.closeAllConnections?.(), ms);
+  timer.unref?.();
+  server.once('close', () => clearTimeout(timer));
+}
 
 function toArray<T>(value: T | T[] | undefined): T[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];

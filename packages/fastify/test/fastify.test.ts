@@ -1,4 +1,5 @@
 import http2 from 'node:http2';
+import net from 'node:net';
 import { openSse } from '@ssekit/test-utils';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -99,5 +100,26 @@ describe('@ssekit/fastify', () => {
     app = undefined;
     await Promise.all(readers.map((r) => r.done));
     expect(readers.every((r) => r.ended())).toBe(true);
+  });
+
+  it('fastify.close() does not wait on a client that connected and never sent a request', async () => {
+    app = Fastify();
+    await app.register(ssePlugin, { forceCloseAfter: 200 });
+    app.get('/events', async (_request, reply) => {
+      await reply.sse();
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const silent = net.connect((app.server.address() as net.AddressInfo).port, '127.0.0.1');
+    silent.on('error', () => {});
+    await new Promise((resolve) => silent.once('connect', resolve));
+    const closing = app.close();
+    app = undefined;
+    const timeout = new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 2_000));
+    try {
+      expect(await Promise.race([closing.then(() => 'closed'), timeout])).toBe('closed');
+    } finally {
+      silent.destroy();
+      await closing;
+    }
   });
 });

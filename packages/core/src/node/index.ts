@@ -4,5 +4,6 @@
  *
  * @module
  */
+export { type ClosableServer, type CloseServerOptions, closeServer } from './close-server.js';
 export { createNodeSink, type NodeRequest, type NodeResponse, type NodeSinkOptions } from './node-sink.js';
 export { toStreamRequest } from './stream-request.js';
