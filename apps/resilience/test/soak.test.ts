@@ -128,7 +128,7 @@ describe('soak', () => {
     const fleet = await Promise.all(
       ADAPTERS.map(async (adapter) => {
         // History: 10 s of events at the full rate, plenty for the churn's reconnects. Its memory
-        // (up to twice historySize entries: evicted ones are freed in batches) is part of the baseline.
+        // (historySize events per channel) is part of the baseline.
         const server = await start(adapter, 500);
         const baseline = await server.call<Probe>({ cmd: 'probe' });
         const clients = Array.from({ length: STEADY_CLIENTS }, () => new SeqClient({ url: `${server.url}/events?topic=t` }));
