@@ -13,6 +13,8 @@ import { ADAPTERS, type RunningApp, type ServerLimits, startApp } from './adapte
 interface Scenario {
   name: string;
   heartbeatInterval: number;
+  /** The broker's `closeUnresponsive` (default true). */
+  closeUnresponsive?: boolean;
   limits?: ServerLimits;
   /** Publish a 16 KiB event this often after the network goes (0: none). */
   eventEvery?: number;
@@ -21,6 +23,8 @@ interface Scenario {
 const windowMs = Number(process.env.WINDOW_MS ?? 6_000);
 const scenarios: Scenario[] = [
   { name: 'heartbeat 200 ms', heartbeatInterval: 200 },
+  { name: 'heartbeat 1 s', heartbeatInterval: 1_000 },
+  { name: 'heartbeat 200 ms, closeUnresponsive off (the kernel decides)', heartbeatInterval: 200, closeUnresponsive: false },
   { name: 'no heartbeat', heartbeatInterval: 0 },
   { name: 'heartbeat + 1.6 MB/s of events, maxBufferedBytes 64 KiB', heartbeatInterval: 200, eventEvery: 10 },
   ...(process.env.KEEPALIVE === '1'
@@ -49,6 +53,7 @@ for (const adapter of ADAPTERS) {
     const probe = { adapter, scenario, detectedAt: undefined, reason: undefined } as unknown as Probe;
     const broker = createBroker({
       heartbeatInterval: scenario.heartbeatInterval,
+      closeUnresponsive: scenario.closeUnresponsive ?? true,
       maxBufferedBytes: 64 * 1024,
       closeTimeout: 200,
       onDisconnect: (_connection, reason) => {

@@ -25,6 +25,15 @@ export interface BrokerOptions<P = unknown> extends AdmissionOptions<P>, EncodeO
    */
   heartbeatInterval?: number;
   /**
+   * On every heartbeat round, drop streams whose peer has stopped acknowledging what was sent
+   * (its host vanished from the network: no FIN, no RST), so they are freed within about one
+   * heartbeat interval instead of the kernel's retransmission timeout (about 15 minutes on Linux
+   * defaults). Needs heartbeats, and a sink that can tell (`@ssekit/core/node` on Linux); a dropped
+   * client that comes back reconnects with `Last-Event-ID` and loses nothing.
+   * @default true
+   */
+  closeUnresponsive?: boolean;
+  /**
    * Bytes one socket may have buffered before the client counts as slow and is disconnected.
    * It reconnects with `Last-Event-ID` and catches up from history, so nothing is lost and memory
    * per client stays bounded.
@@ -66,6 +75,8 @@ export interface BrokerStats {
   bytes: number;
   /** Streams dropped for exceeding `maxBufferedBytes`. */
   slowClientCloses: number;
+  /** Streams dropped because their peer stopped acknowledging (see `closeUnresponsive`). */
+  unresponsiveCloses: number;
   /** Events re-sent from history to reconnecting clients. */
   replayed: number;
   /** Reconnects whose `Last-Event-ID` history could not serve (signalled with `ssekit:gap`). */
@@ -161,6 +172,7 @@ export function createBroker<E extends EventMap = EventMap, P = unknown>(options
     delivered: 0,
     bytes: 0,
     slowClientCloses: 0,
+    unresponsiveCloses: 0,
     replayed: 0,
     gaps: 0,
     rejected: 0,
@@ -288,10 +300,17 @@ export function createBroker<E extends EventMap = EventMap, P = unknown>(options
   };
 
   const heartbeatInterval = options.heartbeatInterval ?? 15_000;
+  const closeUnresponsive = options.closeUnresponsive ?? true;
   const heartbeat =
     heartbeatInterval > 0
       ? setInterval(() => {
           for (const connection of open) {
+            // The previous round's heartbeat (or events) is what a vanished peer leaves unacknowledged.
+            if (closeUnresponsive && connection.sink.unresponsive?.()) {
+              stats.unresponsiveCloses++;
+              connection.end('unresponsive');
+              continue;
+            }
             if (!connection.active && !connection.seam) scheduler.enqueue(connection as never, HEARTBEAT, -1);
             connection.active = false;
           }

@@ -4,7 +4,7 @@ import type { Sink } from './sink.js';
 import type { EventMap, EventOf } from './types.js';
 
 /** Why a connection ended. */
-export type CloseReason = 'client' | 'server' | 'slow' | 'shutdown';
+export type CloseReason = 'client' | 'server' | 'slow' | 'unresponsive' | 'shutdown';
 
 /** What a connection needs from the broker that owns it. @internal */
 export interface ConnectionHost {
@@ -197,7 +197,7 @@ export class Connection<E extends EventMap = EventMap, P = unknown> {
   end(reason: CloseReason): void {
     if (this.closed) return;
     this.finish(reason);
-    if (reason === 'slow') this.sink.abort();
+    if (reason === 'slow' || reason === 'unresponsive') this.sink.abort();
     else this.sink.end();
   }
 

@@ -29,4 +29,10 @@ export interface Sink {
   end(): void;
   /** Drops the connection at once, discarding buffered bytes (slow clients). */
   abort(): void;
+  /**
+   * True when the peer has stopped acknowledging what was sent: its host vanished from the
+   * network without a FIN or RST. Checked on every heartbeat round; optional, for sinks that can
+   * tell (the Node sink reads the kernel's retransmission state on Linux).
+   */
+  unresponsive?(): boolean;
 }

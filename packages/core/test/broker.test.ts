@@ -259,6 +259,22 @@ describe('slow clients', () => {
     for (const r of fast) r.close();
     stalled.socket.destroy();
   }, 60_000);
+
+  it('keeps a client that stops reading but whose host still answers: it is slow, not gone', async () => {
+    // The peer's kernel acknowledges with a zero window, so closeUnresponsive must leave it be.
+    const { broker, served } = await start({ heartbeatInterval: 100, maxBufferedBytes: 64 * 1024 * 1024 });
+    const stalled = await openRaw(served.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await stalled.until((t) => t.includes('\r\n\r\n'));
+    stalled.socket.pause();
+    await waitFor(() => broker.stats().connections === 1, 'stream open');
+    const payload = 'x'.repeat(64 * 1024);
+    // Well past both kernels' buffers: the server side is left probing a zero window.
+    for (let n = 0; n < 200; n++) await broker.broadcast({ data: payload });
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(broker.stats()).toMatchObject({ connections: 1, unresponsiveCloses: 0, slowClientCloses: 0 });
+    expect([...broker.connections()][0]?.sink.bufferedBytes).toBeGreaterThan(0);
+    stalled.socket.destroy();
+  }, 30_000);
 });
 
 describe('lifecycle', () => {

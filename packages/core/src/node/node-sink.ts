@@ -3,6 +3,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Socket } from 'node:net';
 import { HTTP2_FORBIDDEN_HEADERS, SSE_HEADERS } from '../headers.js';
 import type { Sink } from '../sink.js';
+import { peerStoppedAnswering } from './tcp-probe.js';
 
 /** A Node response an event stream can be written to: HTTP/1.1 or the HTTP/2 compat API. */
 export type NodeResponse = ServerResponse | Http2ServerResponse;
@@ -111,6 +112,12 @@ class NodeSink implements Sink {
 
   abort(): void {
     this.res.destroy();
+  }
+
+  unresponsive(): boolean {
+    const socket = this.res.socket;
+    // HTTP/2 streams share their session's socket: a dead peer there ends the session anyway.
+    return socket !== null && !('stream' in this.res) && peerStoppedAnswering(socket);
   }
 
   /** @internal */
