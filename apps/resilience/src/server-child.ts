@@ -4,8 +4,8 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { BrokerOptions } from '@ssekit/core';
+import { stopChild, track, waitForOutput } from '@ssekit/test-utils';
 import type { AdapterName, ServerLimits } from './adapters.js';
-import { stopChild, track, waitForOutput } from './children.js';
 import type { Command } from './server-process.js';
 
 export interface ServerChildOptions {

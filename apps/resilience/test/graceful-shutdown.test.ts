@@ -9,12 +9,11 @@ import net from 'node:net';
 import { type Client, createClient } from '@ssekit/client';
 import { type Broker, createBroker } from '@ssekit/core';
 import { createRedisTransport } from '@ssekit/redis';
+import { exited, freePort, type RedisServer, startRedis, waitForOutput } from '@ssekit/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADAPTERS, type AdapterName, startApp } from '../src/adapters.js';
-import { exited, freePort, waitForOutput } from '../src/children.js';
 import { count, figures, ms } from '../src/figures.js';
 import { sleep, until } from '../src/metrics.js';
-import { type RedisServer, startRedis } from '../src/redis-server.js';
 import { type ServerChild, startServerChild } from '../src/server-child.js';
 import { sized } from '../src/size.js';
 

@@ -7,10 +7,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Broker, createBroker } from '@ssekit/core';
 import { createNodeSink, toStreamRequest } from '@ssekit/core/node';
-import { openSse, type SseReader } from '@ssekit/test-utils';
+import { openSse, type RedisServer, type SseReader, startRedis } from '@ssekit/test-utils';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createRedisTransport } from '../src/index.js';
-import { type RedisServer, startRedis } from './helpers/redis-server.js';
 
 let redis: RedisServer | undefined;
 const brokers: Broker[] = [];

@@ -3,9 +3,8 @@
  * spread across them; events are published through any of them.
  */
 import { type Client, createClient } from '@ssekit/client';
-import { openSse, type SseReader } from '@ssekit/test-utils';
+import { openSse, type RedisServer, type SseReader, startRedis } from '@ssekit/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedis } from './helpers/redis-server.js';
 import { type NodeKind, startNode, type TestNode } from './helpers/test-node.js';
 
 let redis: RedisServer | undefined;

@@ -3,9 +3,8 @@
  * append-only file): two server processes keep their clients, fail publishes with the typed
  * error during the outage, and deliver again once Redis is back.
  */
-import { openSse, type SseReader } from '@ssekit/test-utils';
+import { openSse, type RedisServer, type SseReader, startRedis } from '@ssekit/test-utils';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type RedisServer, startRedis } from './helpers/redis-server.js';
 import { startNode, type TestNode } from './helpers/test-node.js';
 
 let redis: RedisServer | undefined;

@@ -1,9 +1,8 @@
 import { isSseError, SseEncodeError, SseTransportError, type Transport, type TransportMessage } from '@ssekit/core';
+import { freePort, type RedisServer, startRedis } from '@ssekit/test-utils';
 import { Redis, type RedisOptions } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisTransport, type RedisTransportOptions } from '../src/index.js';
-import { freePort } from './helpers/children.js';
-import { type RedisServer, startRedis } from './helpers/redis-server.js';
 
 let server: RedisServer;
 const clients: Redis[] = [];

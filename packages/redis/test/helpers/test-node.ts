@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { stopChild, track, waitForLine } from './children.js';
+import { stopChild, track, waitForOutput } from '@ssekit/test-utils';
 
 /** The adapters a test server can run on (see test/nodes). */
 export type NodeKind = 'fastify' | 'express' | 'hono';
@@ -33,7 +33,7 @@ export async function startNode(kind: NodeKind, env: Record<string, string>): Pr
       stdio: ['pipe', 'pipe', 'pipe'],
     }),
   );
-  const match = await waitForLine(child, /listening (\d+)/, 20_000);
+  const match = await waitForOutput(child, /listening (\d+)/, 20_000);
   const url = `http://127.0.0.1:${match[1]}`;
   const control = async (verb: string, body: unknown = {}) => {
     const response = await fetch(`${url}/control/${verb}`, {

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exited, freePort, track, waitForLine } from './children.js';
+import { exited, freePort, track, waitForOutput } from './children.js';
 
 // sh gives background jobs /dev/null as input, so the reader takes the real one through fd 3.
 const WATCHDOG = `exec 3<&0
@@ -12,7 +12,11 @@ echo "pid $pid"
 (cat <&3 > /dev/null; kill -9 $pid 2> /dev/null) &
 wait $pid`;
 
-/** A redis-server of the test's own, on a free port, with its data in a temporary directory. */
+/**
+ * A redis-server of the test's own, on a free port, with its data in a temporary directory. It
+ * runs under a small shell watchdog that kills it when the test worker's end of a pipe closes, so
+ * even a worker killed with SIGKILL leaves no redis-server behind.
+ */
 export interface RedisServer {
   readonly port: number;
   readonly url: string;
@@ -44,7 +48,7 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
     // which happens when this test worker exits in any way, even killed with SIGKILL.
     const started = track(spawn('sh', ['-c', WATCHDOG, 'sh', ...args], { stdio: ['pipe', 'pipe', 'pipe'] }));
     child = started;
-    const [, redisPid] = await waitForLine(started, /^pid (\d+)$[\s\S]*Ready to accept connections/m);
+    const [, redisPid] = await waitForOutput(started, /^pid (\d+)$[\s\S]*Ready to accept connections/m);
     pid = Number(redisPid);
   };
 

@@ -14,7 +14,10 @@ process.on('exit', () => {
 /** Registers `child` so it is killed if the worker exits first. */
 export function track<T extends ChildProcess>(child: T): T {
   children.add(child);
-  child.once('exit', () => children.delete(child));
+  child.once('exit', () => {
+    children.delete(child);
+    child.stdin?.end(); // lets a watchdog's background reader finish too
+  });
   return child;
 }
 
