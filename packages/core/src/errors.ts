@@ -64,8 +64,10 @@ export class SseClosedError extends SseError {
 }
 
 /**
- * The transport could not carry or replay an event (a Redis server down, for example). Nothing
- * was published when `publish` rejects with it; retry later or check the transport's connection.
+ * The transport could not carry or replay an event (a Redis server down, for example). When
+ * `publish` rejects with it the event was most likely not published, but a reply lost in flight
+ * cannot be told apart: retry later with the same `id` if subscribers must not see it twice, and
+ * check the transport's connection.
  */
 export class SseTransportError extends SseError {
   constructor(message: string, options?: { cause?: unknown }) {
