@@ -66,8 +66,8 @@ export class SseClosedError extends SseError {
 /**
  * The transport could not carry or replay an event (a Redis server down, for example). When
  * `publish` rejects with it the event was most likely not published, but a reply lost in flight
- * cannot be told apart: retry later with the same `id` if subscribers must not see it twice, and
- * check the transport's connection.
+ * cannot be told apart, so a retry may deliver it twice: give such events your own `id` so
+ * subscribers can recognise a repeat, and check the transport's connection.
  */
 export class SseTransportError extends SseError {
   constructor(message: string, options?: { cause?: unknown }) {
