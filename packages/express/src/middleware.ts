@@ -1,6 +1,7 @@
 import { type Broker, type BrokerOptions, type Connection, createBroker, type EventMap, type StreamOptions } from '@ssekit/core';
 import { createNodeSink, toStreamRequest } from '@ssekit/core/node';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { releaseRouterState } from './release.js';
 
 /** Options of {@link expressSse}: a broker to use, or options to create one. */
 export interface ExpressSseOptions<E extends EventMap = EventMap, P = unknown> extends BrokerOptions<P> {
@@ -53,7 +54,11 @@ export function expressSse<E extends EventMap = EventMap, P = unknown>(options: 
   // `res.sse()` is declared once for all apps, so it hands out untyped connections.
   const untyped = broker as unknown as Broker;
   const middleware = (req: Request, res: Response, next: NextFunction) => {
-    res.sse = (streamOptions: StreamOptions = {}) => untyped.stream(toStreamRequest(req), streamOptions, () => createNodeSink(res));
+    res.sse = (streamOptions: StreamOptions = {}) =>
+      untyped.stream(toStreamRequest(req), streamOptions, () => {
+        releaseRouterState(req);
+        return createNodeSink(res);
+      });
     next();
   };
   return Object.assign(middleware, { broker });

@@ -1,6 +1,7 @@
 import { type Broker, type BrokerOptions, type Connection, createBroker, type EventMap, type StreamOptions } from '@ssekit/core';
 import { createNodeSink, toStreamRequest } from '@ssekit/core/node';
 import type { Context, Middleware, Next } from 'koa';
+import { releaseKoaHook } from './release.js';
 
 /** Options of {@link koaSse}: a broker to use, or options to create one. */
 export interface KoaSseOptions<E extends EventMap = EventMap, P = unknown> extends BrokerOptions<P> {
@@ -36,6 +37,8 @@ declare module 'koa' {
  * Koa middleware that adds `ctx.sse()`. Headers set before the stream opens (by `@koa/cors`, for
  * example) are sent with it. Once open, Koa steps aside (`ctx.respond = false`): no double
  * responses, and nothing is piped, so a client leaving raises no `ERR_STREAM_PREMATURE_CLOSE`.
+ * Koa's own finish hook is released too: a client that resets its connection is not reported as
+ * an app `error`, and an idle stream does not keep `ctx` alive.
  *
  * @example
  * ```ts
@@ -54,6 +57,7 @@ export function koaSse<E extends EventMap = EventMap, P = unknown>(options: KoaS
     ctx.sse = (streamOptions: StreamOptions = {}) =>
       untyped.stream(toStreamRequest(ctx.req, ctx), streamOptions, () => {
         ctx.respond = false;
+        releaseKoaHook(ctx.res);
         return createNodeSink(ctx.res);
       });
     return next();

@@ -47,15 +47,28 @@ function framed(chunk: Uint8Array): Buffer {
   return lastFramed as Buffer;
 }
 
-// One listener function for every response (`this` is the response): no closure per socket.
+// Shared listener and replacements (`this` is the response): no closure per idle socket. `on`, not
+// `once`: a response closes once, and `once` costs a wrapper and its state object per socket.
 function onResponseClose(this: Owned): void {
   this[sinkOf]?.finish();
+}
+
+function claimedWriteHead(this: Owned): Owned {
+  return this;
+}
+
+function claimedEnd(this: Owned, ...args: unknown[]): Owned {
+  const sink = this[sinkOf];
+  return sink?.ending && sink.hostEnd ? (sink.hostEnd.apply(this, args as never) as Owned) : this;
 }
 
 /** The Node bridge's {@link Sink}. Methods live on the prototype: idle sockets cost little. */
 class NodeSink implements Sink {
   private done: boolean;
-  private ending = false;
+  /** @internal Set by `end()`, read by a claimed response's `end`. */
+  ending = false;
+  /** @internal The response's own `end`, kept when the sink claims the response. */
+  hostEnd: ServerResponse['end'] | undefined;
   private listeners: Array<() => void> | undefined;
   /**
    * The socket events go to pre-framed, when that is exactly what `res.write` would do: chunked
@@ -71,7 +84,7 @@ class NodeSink implements Sink {
     const direct = res.chunkedEncoding === true && res.write === ServerResponse.prototype.write;
     this.socket = direct && socket && socket._httpMessage === res && res.outputData?.length === 0 ? socket : undefined;
     res[sinkOf] = this;
-    res.once('close', onResponseClose);
+    res.on('close', onResponseClose);
   }
 
   write(chunk: Uint8Array): boolean {
@@ -101,8 +114,9 @@ class NodeSink implements Sink {
       queueMicrotask(listener);
       return;
     }
-    this.listeners ??= [];
-    this.listeners.push(listener);
+    // Nearly always one listener (the connection's): a one-element literal, not a grown array.
+    if (this.listeners) this.listeners.push(listener);
+    else this.listeners = [listener];
   }
 
   end(): void {
@@ -132,9 +146,9 @@ class NodeSink implements Sink {
   /** @internal See {@link NodeSinkOptions.exclusive}. */
   claim(): void {
     const res = this.res;
-    const end = res.end;
-    res.writeHead = (() => res) as never;
-    res.end = ((...args: Parameters<typeof end>) => (this.ending ? end.apply(res, args) : res)) as never;
+    this.hostEnd = res.end;
+    res.writeHead = claimedWriteHead as never;
+    res.end = claimedEnd as never;
   }
 }
 
