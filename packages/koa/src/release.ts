@@ -12,7 +12,7 @@ type Hooked = (ServerResponse | Http2ServerResponse) & { __onFinished?: FinishHo
  * runs, so its entry is the first in on-finished's queue. On a stream that hook has nothing left to
  * do but report the client's disconnect (`ECONNRESET`, `EPIPE`) as an app error, and until the
  * socket closes it keeps `ctx`, `ctx.request`, `ctx.response` and on-finished's own listeners on
- * the response and the socket alive: about 2.8 KB per idle stream. So its entry is dropped; when no
+ * the response and the socket alive: about 2.9 KB per idle stream. So its entry is dropped; when no
  * other middleware waits on the response either, the hook is torn down as on-finished does it
  * itself: calling (not emitting) its `finish` listener cancels every listener it added and runs
  * the now empty queue. Other middleware's entries keep their hook and see the stream end as usual.
