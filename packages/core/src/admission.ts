@@ -79,7 +79,7 @@ export async function authorizeStream<P>(
   const { authorize, authorizeTopic } = options;
   const outcome = authorize ? await runHook('authorize', () => authorize(request)) : (undefined as P);
   if (outcome === false) throw new SseRejectedError(401, 'Authentication required.');
-  if (outcome instanceof SseRejectedError) throw outcome;
+  if (isSseError(outcome) && outcome.code === 'REJECTED') throw outcome;
   const principal = outcome as P;
   if (authorizeTopic) {
     for (const topic of topics) {

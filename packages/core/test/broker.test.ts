@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { dechunk, openRaw, openSse, waitFor } from '@ssekit/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -464,6 +465,14 @@ describe('admission hooks that fail', () => {
     // A 5xx or unexposed error is a fault, whatever its shape.
     const fault = await failureOf({ authorize: () => Promise.reject(Object.assign(new Error('x'), { status: 502, expose: true })) });
     expect(fault).toBeInstanceOf(SseHookError);
+  });
+
+  it('refuses a stream when authorize returns a refusal made by another copy of core', async () => {
+    // The CommonJS build is a second copy: its SseRejectedError is another class.
+    const otherCopy = createRequire(import.meta.url)('@ssekit/core') as typeof import('../src/index.js');
+    const refusal = otherCopy.reject(403, 'Not on this plan.');
+    expect(refusal).not.toBeInstanceOf(SseRejectedError);
+    expect(await failureOf({ authorize: () => refusal })).toBe(refusal);
   });
 });
 

@@ -4,7 +4,8 @@ import {
   createWebSink,
   type EventMap,
   fromFetchRequest,
-  SseRejectedError,
+  isSseError,
+  type SseRejectedError,
   type StreamOptions,
 } from '@ssekit/core';
 import { createNodeSink, type NodeResponse } from '@ssekit/core/node';
@@ -69,7 +70,8 @@ export async function streamEvents<E extends EventMap = EventMap, P = unknown>(
     queueMicrotask(() => runOnOpen(connection, onOpen));
     return c.body(stream, 200, { ...headers });
   } catch (error) {
-    throw error instanceof SseRejectedError ? toHttpException(error) : error;
+    // By code, not `instanceof`: the refusal may come from another copy of core in the process.
+    throw isSseError(error) && error.code === 'REJECTED' ? toHttpException(error as SseRejectedError) : error;
   }
 }
 

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createBroker } from '@ssekit/core';
@@ -42,6 +43,27 @@ describe('@ssekit/hono', () => {
     expect(response.headers.get('retry-after')).toBe('2');
     expect(await response.json()).toEqual({ message: 'Too many open streams; retry later.' });
     await broker.close();
+  });
+
+  it('answers a refusal from another copy of core with its status, not a 500', async () => {
+    // The CommonJS build is a second copy of core: its SseRejectedError is another class.
+    const otherCopy = createRequire(import.meta.url)('@ssekit/core') as typeof import('@ssekit/core');
+    const broker = createBroker({
+      authorize: () => {
+        throw new otherCopy.SseRejectedError(403, 'Members only.', { 'x-reason': 'membership' });
+      },
+    });
+    const app = new Hono();
+    app.get('/events', (c) => streamEvents(c, { broker }));
+    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    });
+    const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/events`);
+    expect(response.status).toBe(403);
+    expect(response.headers.get('x-reason')).toBe('membership');
+    expect(await response.text()).toBe('Members only.');
+    await broker.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
   it('an error in onOpen ends the stream instead of crashing the server (node-server path)', async () => {
