@@ -8,9 +8,9 @@ export function pin(pid, cpu, enabled) {
   if (enabled) execFileSync('taskset', ['-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
 }
 
-export async function startServer(variant, { pinned }) {
+export async function startServer(variant, { pinned, nodeFlags = [] }) {
   const child = fork(new URL('./server.mjs', import.meta.url), [variant], {
-    execArgv: ['--expose-gc'],
+    execArgv: ['--expose-gc', ...nodeFlags],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const pending = new Map();

@@ -44,6 +44,8 @@ export function markdown(results, budgets, meta) {
     lines.push(
       `## Slow clients: ${meta.slow.clients} clients, ${meta.slow.slowClients} stop reading, ${meta.slow.events} events of ${meta.slow.eventBytes} bytes`,
       '',
+      `Medians of ${meta.slow.pairs} pairs of fresh servers (one run without slow clients, one with), started with \`--max-semi-space-size=1\` so the young generation's own growth does not hide the half megabyte under test.`,
+      '',
     );
     lines.push(
       "| variant | extra peak RSS | byte cap x slow clients | others' p99 ms (without slow) | others' p99 ms (with slow) | ratio | events lost by others | slow clients dropped |",

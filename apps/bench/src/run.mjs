@@ -4,15 +4,17 @@
 //   pnpm bench -- --check           exit non-zero when a budget is missed
 //   pnpm bench -- --sizes 1000,5000,10000   add the fan-out sweep
 //   pnpm bench -- --quick           small and fast (N = 500), for trying things out
+//   pnpm bench -- --no-main --no-churn --no-write   the slow-client scenario alone
 import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { checkBudgets } from './budgets.mjs';
-import { openClient, percentile } from './load.mjs';
+import { openClient } from './load.mjs';
 import { connect, cpuPerDelivery, idleMemory, pacedLatency, waitFor } from './measure.mjs';
 import { pin, startServer } from './process.mjs';
 import { machineLine, markdown, svgChart } from './report.mjs';
+import { SLOW, slowScenario } from './slow-clients.mjs';
 
 const ALL_VARIANTS = [
   'baseline',
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     sizes: { type: 'string' },
     variants: { type: 'string', default: ALL_VARIANTS.join(',') },
     rounds: { type: 'string', default: '3' },
+    'no-main': { type: 'boolean', default: false },
     'no-slow': { type: 'boolean', default: false },
     'no-churn': { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
@@ -97,56 +100,6 @@ async function fanoutAt(variant, count) {
   });
 }
 
-// Sized so one load-generator process keeps up with the healthy clients while the slow ones' sockets
-// back up well past the kernel's buffers.
-const SLOW = { clients: 40, slowClients: 2, events: 1000, eventBytes: 16_384, interval: 2, cap: 262_144 };
-
-async function slowRun(variant, withSlow) {
-  return withServer(variant, async (server) => {
-    const list = await connect(server, SLOW.clients);
-    const slow = withSlow ? list.slice(0, SLOW.slowClients) : [];
-    for (const c of slow) c.socket.pause();
-    const others = list.slice(slow.length);
-    const state = { seq: 0 };
-    for (const c of list) c.next = 0;
-    await server.call('peak-rss-reset');
-    const start = (await server.call('peak-rss')).peakRss;
-    // Bulk phase: many large events, one per loop turn; the slow clients' sockets back up.
-    const { latencies } = await import('./load.mjs');
-    latencies.length = 0;
-    for (const c of others) c.recordLatency = true;
-    const first = state.seq;
-    state.seq += SLOW.events;
-    await server.call('publish', { events: SLOW.events, firstSeq: first, pad: SLOW.eventBytes, mode: 'paced', interval: SLOW.interval });
-    // A healthy client the server dropped (it fell behind the cap) is counted, not waited for.
-    await waitFor(() => others.every((c) => c.next >= state.seq || c.closed), 'others received every event', 120_000);
-    const { peakRss } = await server.call('peak-rss');
-    const remaining = (await server.call('count')).count;
-    const result = {
-      growth: peakRss - start,
-      p99: percentile(latencies, 99),
-      othersErrors: others.reduce((sum, c) => sum + c.errors + (c.closed ? 1 : 0), 0),
-      slowDropped: SLOW.clients - remaining,
-    };
-    destroyAll(list);
-    return result;
-  });
-}
-
-async function slowScenario(variant) {
-  const without = await slowRun(variant, false);
-  const withSlow = await slowRun(variant, true);
-  return {
-    cap: variant.startsWith('ssekit') ? SLOW.cap : 0,
-    slowClients: SLOW.slowClients,
-    extraPeakRss: withSlow.growth - without.growth,
-    without,
-    withSlow,
-    othersErrors: withSlow.othersErrors,
-    slowDropped: withSlow.slowDropped,
-  };
-}
-
 const CHURN = { clients: 1000, churners: 100 };
 
 async function churnScenario(variant) {
@@ -186,7 +139,7 @@ async function churnScenario(variant) {
 }
 
 const results = { main: {} };
-for (const variant of variants) {
+for (const variant of values['no-main'] ? [] : variants) {
   log(`${variant}: fan-out, burst, latency and idle memory at N = ${clients}`);
   results.main[variant] = await mainProfile(variant);
 }
@@ -204,7 +157,7 @@ if (!values['no-slow']) {
   results.slow = {};
   for (const variant of ['baseline', 'ssekit-fastify'].filter((v) => variants.includes(v))) {
     log(`${variant}: slow clients`);
-    results.slow[variant] = await slowScenario(variant);
+    results.slow[variant] = await slowScenario(variant, { pinned });
   }
 }
 if (!values['no-churn']) {
