@@ -8,8 +8,12 @@ export function pin(pid, cpu, enabled) {
   if (enabled) execFileSync('taskset', ['-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
 }
 
-export async function startServer(variant, { pinned, nodeFlags = [] }) {
-  const child = fork(new URL('./server.mjs', import.meta.url), [variant], {
+/**
+ * Starts `variant` in a child process, pinned to core 0 when `pinned`. `brokerOptions` go to the
+ * variant's `create()` (ssekit variants pass them to `createBroker`), `nodeFlags` to Node.
+ */
+export async function startServer(variant, { pinned, nodeFlags = [], brokerOptions = {} }) {
+  const child = fork(new URL('./server.mjs', import.meta.url), [variant, JSON.stringify(brokerOptions)], {
     execArgv: ['--expose-gc', ...nodeFlags],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

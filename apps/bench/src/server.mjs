@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 const variant = process.argv[2];
 const { create } = await import(`./variants/${variant}.mjs`);
-const target = await create();
+const target = await create(JSON.parse(process.argv[3] ?? '{}'));
 await new Promise((resolve) => target.server.listen(0, '127.0.0.1', resolve));
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();

@@ -7,6 +7,7 @@ import { readLastEventId, type StreamRequest } from './request.js';
 import type { Sink } from './sink.js';
 import type { ReplayResult, Transport, TransportMessage } from './transport.js';
 import type { EventMap, EventOf } from './types.js';
+import { encodeWire } from './wire.js';
 import { WriteScheduler } from './write-scheduler.js';
 
 /** Options of {@link createBroker}. */
@@ -227,7 +228,7 @@ export function createBroker<E extends EventMap = EventMap, P = unknown>(options
     options.onDisconnect?.(connection as never, reason);
   }
 
-  const encodeMessage = (message: TransportMessage) => textEncoder.encode(`id: ${message.id}\n${message.frame}`);
+  const encodeMessage = (message: TransportMessage) => message.bytes ?? encodeWire(message.id, message.frame);
 
   const deliver = (message: TransportMessage) => {
     let bytes: Uint8Array | undefined;

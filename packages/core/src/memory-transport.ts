@@ -1,4 +1,5 @@
 import type { ReplayResult, Transport, TransportMessage } from './transport.js';
+import { encodeWire, frameOf } from './wire.js';
 
 /** Bounds of the in-memory replay history. */
 export interface MemoryTransportOptions {
@@ -16,11 +17,34 @@ export interface MemoryTransportOptions {
   now?: () => number;
 }
 
-interface Entry extends TransportMessage {
-  readonly seq: number;
-  readonly at: number;
+/**
+ * Frames from this many characters on are kept encoded, not as text. The broker then writes the
+ * history's own bytes to every socket, live and replayed: a client that falls behind buffers
+ * references to them, not copies, and a replay encodes nothing. Below it, the bytes' fixed cost
+ * (a few hundred bytes an event) would outweigh what sharing saves.
+ */
+const KEEP_ENCODED_FROM = 1024;
+
+class Entry implements TransportMessage {
+  readonly bytes: Uint8Array | undefined;
+  private readonly text: string | undefined;
   /** Channels that still hold this entry; it leaves the id index at zero. */
-  holders: number;
+  holders = 0;
+
+  constructor(
+    readonly id: string,
+    readonly channels: readonly string[],
+    frame: string,
+    readonly seq: number,
+    readonly at: number,
+  ) {
+    if (frame.length >= KEEP_ENCODED_FROM) this.bytes = encodeWire(id, frame);
+    else this.text = frame;
+  }
+
+  get frame(): string {
+    return this.text ?? frameOf(this.bytes as Uint8Array);
+  }
 }
 
 interface ChannelLog {
@@ -117,7 +141,7 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
 
   return {
     publish(channelNames, frame, id) {
-      const entry: Entry = { id: id ?? nextId(), channels: channelNames, frame, seq: ++seq, at: now(), holders: 0 };
+      const entry = new Entry(id ?? nextId(), channelNames, frame, ++seq, now());
       if (historySize > 0) store(entry);
       for (const listener of listeners) listener(entry);
       return entry.id;

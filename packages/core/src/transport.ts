@@ -15,6 +15,12 @@ export interface TransportMessage {
   readonly channels: readonly string[];
   /** The event block without its `id` line, ending with the blank line. */
   readonly frame: string;
+  /**
+   * The event as written to clients (`id: …` line, then `frame`, UTF-8), when the transport keeps
+   * it encoded. The broker writes these bytes as they are instead of encoding again, so sockets that
+   * buffer the event share the transport's copy. Never modified once published.
+   */
+  readonly bytes?: Uint8Array;
 }
 
 /** What the transport knows about the events after a client's last id. */

@@ -261,6 +261,44 @@ describe('slow clients', () => {
     stalled.socket.destroy();
   }, 60_000);
 
+  it('delivers events intact to a client that fell behind and reads again', async () => {
+    // Behind a backed-up socket, large chunks go out in pieces (size line, the history's bytes,
+    // CRLF) and small ones framed whole: the wire must not tell the difference.
+    const { broker, served } = await start({ maxBufferedBytes: 64 * 1024 * 1024 });
+    const behind = await openRaw(served.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await behind.until((t) => t.includes('\r\n\r\n'));
+    behind.socket.pause();
+    await waitFor(() => broker.stats().connections === 1, 'stream open');
+    const sink = [...broker.connections()][0]?.sink;
+    const filler = 'f'.repeat(64 * 1024);
+    let fillers = 0;
+    while ((sink?.bufferedBytes ?? 0) === 0 && fillers < 4_000) {
+      await broker.broadcast({ event: 'filler', data: filler });
+      fillers++;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(sink?.bufferedBytes).toBeGreaterThan(0);
+    const sizes = [1023, 1024, 5, 40_000, 2048, 0, 70_000, 1500];
+    const sent = sizes.map((size, n) => `${n}:é€😀`.padEnd(size, String.fromCharCode(97 + n)));
+    for (const data of sent) await broker.broadcast({ event: 'check', data });
+    await broker.broadcast({ event: 'end', data: 'end' });
+    let bytes = 0;
+    behind.socket.on('data', (chunk: Buffer) => {
+      bytes += chunk.byteLength;
+    });
+    behind.socket.resume();
+    await waitFor(() => bytes > 0 && behind.received().endsWith('data: end\n\n\r\n'), 'every event read', 30_000);
+    const body = dechunk(behind.received().slice(behind.received().indexOf('\r\n\r\n') + 4));
+    const text = Buffer.from(body, 'latin1').toString('utf8');
+    const checks = text
+      .split('\n\n')
+      .filter((block) => block.includes('event: check'))
+      .map((block) => /^data: (.*)$/m.exec(block)?.[1] ?? '');
+    expect(checks).toEqual(sent);
+    expect(text.split('event: filler').length - 1).toBe(fillers);
+    behind.socket.destroy();
+  }, 60_000);
+
   it('keeps a client that stops reading but whose host still answers: it is slow, not gone', async () => {
     // The peer's kernel acknowledges with a zero window, so closeUnresponsive must leave it be.
     const { broker, served } = await start({ heartbeatInterval: 100, maxBufferedBytes: 64 * 1024 * 1024 });

@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryTransport, type ReplayResult } from '../src/index.js';
 
-const settledHeap = async () => {
+/** Heap plus ArrayBuffer memory after GC: the history keeps large events as bytes, outside the heap. */
+const settledMemory = async () => {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with --expose-gc');
   for (let i = 0; i < 3; i++) {
     await new Promise((resolve) => setTimeout(resolve, 20));
     gc();
   }
-  return process.memoryUsage().heapUsed;
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return heapUsed + arrayBuffers;
 };
 
 describe('memory transport history', () => {
@@ -16,15 +18,33 @@ describe('memory transport history', () => {
     const historySize = 1_000;
     const eventBytes = 20_000;
     const transport = createMemoryTransport({ historySize });
-    const before = await settledHeap();
+    const before = await settledMemory();
     // 1,999 events: the most evicted entries the channel's array holds before it compacts.
     for (let i = 0; i < 2 * historySize - 1; i++)
       void transport.publish(['#t'], `data: ${i}${Buffer.alloc(eventBytes, 120).toString('latin1')}\n\n`);
-    const grown = (await settledHeap()) - before;
-    // Flat one-byte strings: the live events alone are historySize × eventBytes.
+    const grown = (await settledMemory()) - before;
+    // Encoded once, UTF-8: the live events alone are historySize × eventBytes.
     expect(grown).toBeGreaterThan(historySize * eventBytes * 0.9);
     expect(grown).toBeLessThan(historySize * eventBytes * 1.25);
     expect(await transport.replay(['#t'], `${Date.now() + 1}-0`)).toEqual({ messages: [], gap: 'unknown' });
+    await transport.close();
+  });
+
+  it('keeps large events encoded, id line included, and small ones as text', async () => {
+    const transport = createMemoryTransport();
+    const small = 'data: 1\n\n';
+    const large = `data: ${'é€'.repeat(600)}\n\n`;
+    const first = transport.publish(['#t'], small) as string;
+    const second = transport.publish(['#t'], large) as string;
+    const third = transport.publish(['#t'], small, 'own-id') as string;
+    const { messages } = (await transport.replay(['#t'], first)) as ReplayResult;
+    expect(messages.map((m) => m.id)).toEqual([second, third]);
+    const [encoded, text] = messages;
+    // What the broker writes to every socket as is: it must be the exact wire form.
+    expect(new TextDecoder().decode(encoded?.bytes)).toBe(`id: ${second}\n${large}`);
+    expect(encoded?.frame).toBe(large);
+    expect(text?.bytes).toBeUndefined();
+    expect(text?.frame).toBe(small);
     await transport.close();
   });
 

@@ -2,8 +2,8 @@ import { createBroker } from '@ssekit/core';
 import { ssePlugin } from '@ssekit/fastify';
 import Fastify from 'fastify';
 
-export async function create() {
-  const broker = createBroker({ heartbeatInterval: 0 });
+export async function create(brokerOptions = {}) {
+  const broker = createBroker({ heartbeatInterval: 0, ...brokerOptions });
   const app = Fastify();
   await app.register(ssePlugin, { broker });
   app.get('/', async (_request, reply) => {

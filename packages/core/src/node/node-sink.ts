@@ -32,19 +32,46 @@ type Owned = ServerResponse & { [sinkOf]?: NodeSink; chunkedEncoding?: boolean; 
 type OwnedSocket = Socket & { _httpMessage?: unknown };
 
 const CRLF = Buffer.from('\r\n');
+/**
+ * From this size on, a chunk bound for a socket that is already backed up goes out as three
+ * writes (size line, the chunk itself, CRLF) instead of one framed copy. Such a socket holds what
+ * it is given until its peer reads, and the chunk itself is usually the history's own bytes: it
+ * then buffers references, not copies, however many clients fall behind.
+ */
+const SHARE_FROM = 1024;
 let lastChunk: Uint8Array | undefined;
+let lastSizeLine: Buffer | undefined;
 let lastFramed: Buffer | undefined;
+
+/** The HTTP/1.1 chunk size line for `chunk`, made once for the run of sockets it goes to. */
+function sizeLine(chunk: Uint8Array): Buffer {
+  if (chunk !== lastChunk) {
+    lastChunk = chunk;
+    lastSizeLine = Buffer.from(`${chunk.byteLength.toString(16)}\r\n`);
+    lastFramed = undefined;
+  }
+  return lastSizeLine as Buffer;
+}
 
 /**
  * The HTTP/1.1 chunk for `chunk`, framed once: the scheduler writes the same bytes to every socket
  * in a row, so only the first socket pays for the framing.
  */
 function framed(chunk: Uint8Array): Buffer {
-  if (chunk !== lastChunk) {
-    lastChunk = chunk;
-    lastFramed = Buffer.concat([Buffer.from(`${chunk.byteLength.toString(16)}\r\n`), chunk, CRLF]);
-  }
-  return lastFramed as Buffer;
+  const line = sizeLine(chunk);
+  lastFramed ??= Buffer.concat([line, chunk, CRLF]);
+  return lastFramed;
+}
+
+/** Writes `chunk` as one HTTP/1.1 chunk straight to the socket. */
+function writeChunk(socket: Socket, chunk: Uint8Array): boolean {
+  if (chunk.byteLength < SHARE_FROM || socket.writableLength === 0) return socket.write(framed(chunk));
+  socket.cork();
+  socket.write(sizeLine(chunk));
+  socket.write(chunk);
+  const more = socket.write(CRLF);
+  socket.uncork();
+  return more;
 }
 
 // Shared listener and replacements (`this` is the response): no closure per idle socket. `on`, not
@@ -90,7 +117,7 @@ class NodeSink implements Sink {
   write(chunk: Uint8Array): boolean {
     if (this.done) return false;
     const socket = this.socket;
-    if (socket) return !socket.destroyed && socket.write(framed(chunk));
+    if (socket) return !socket.destroyed && writeChunk(socket, chunk);
     return !this.res.destroyed && this.res.write(chunk);
   }
 
