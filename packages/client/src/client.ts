@@ -1,4 +1,3 @@
-import type { EventMap } from '@ssekit/core';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { type AttemptResult, runAttempt } from './attempt.js';
 import { backoffDelay } from './backoff.js';
@@ -8,7 +7,7 @@ import { createEventIterator } from './event-iterator.js';
 import { GAP_EVENT, readGap } from './gap.js';
 import type { ClientOptions } from './options.js';
 import { parseJsonOrText } from './parse.js';
-import type { ClientEvent, ClientEventListener, ClientState, DataOf, EventName, LifecycleEvents } from './types.js';
+import type { ClientEvent, ClientEventListener, ClientState, DataOf, EventMap, EventName, LifecycleEvents } from './types.js';
 
 /**
  * A live event stream that reconnects by itself. Create one with {@link createClient}.

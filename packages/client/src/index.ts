@@ -16,6 +16,7 @@ export type {
   ClientState,
   CloseInfo,
   DataOf,
+  EventMap,
   EventName,
   LifecycleEvents,
   OpenInfo,

@@ -1,6 +1,17 @@
-import type { EventMap } from '@ssekit/core';
 import type { SseClientError } from './errors.js';
 import type { GapInfo } from './gap.js';
+
+/**
+ * Event names mapped to their data types, the same type as `EventMap` in `@ssekit/core` (declared
+ * here too, so the client's declarations need nothing else installed): declare a map once and
+ * type both `createBroker<E>()` and `createClient<E>()` with it.
+ * @example
+ * ```ts
+ * type Events = { price: { symbol: string; value: number }; notice: string };
+ * const client = createClient<Events>('/events');
+ * ```
+ */
+export type EventMap = Record<string, unknown>;
 
 /**
  * Where a client is in its life.
