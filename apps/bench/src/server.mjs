@@ -2,6 +2,7 @@
 // IPC: publish paced or in one burst, read CPU time and memory, exit.
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { writeHeapSnapshot } from 'node:v8';
 
 const variant = process.argv[2];
 const { create } = await import(`./variants/${variant}.mjs`);
@@ -9,9 +10,13 @@ const target = await create(JSON.parse(process.argv[3] ?? '{}'));
 await new Promise((resolve) => target.server.listen(0, '127.0.0.1', resolve));
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
+// Peak RSS, and the peak of what V8 accounts for (heap plus ArrayBuffers), sampled every 20 ms.
 let peakRss = process.memoryUsage.rss();
+let peakAccounted = 0;
 const rssSampler = setInterval(() => {
-  peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  const { rss, heapUsed, arrayBuffers } = process.memoryUsage();
+  peakRss = Math.max(peakRss, rss);
+  peakAccounted = Math.max(peakAccounted, heapUsed + arrayBuffers);
 }, 20);
 rssSampler.unref();
 
@@ -33,10 +38,11 @@ const handlers = {
   memory: settleMemory,
   'peak-rss-reset': () => {
     peakRss = process.memoryUsage.rss();
+    peakAccounted = 0;
     loopDelay.reset();
     return {};
   },
-  'peak-rss': () => ({ peakRss, loopDelayP99: loopDelay.percentile(99) / 1e6 }),
+  'peak-rss': () => ({ peakRss, peakAccounted, loopDelayP99: loopDelay.percentile(99) / 1e6 }),
   async publish({ events, firstSeq, pad, mode, interval }) {
     if (mode === 'burst') {
       for (let i = 0; i < events; i++) target.publish(payload(firstSeq + i, pad));
@@ -48,6 +54,11 @@ const handlers = {
       if (interval > 0) await sleep(interval);
       else await new Promise((resolve) => setImmediate(resolve));
     }
+    return {};
+  },
+  async 'heap-snapshot'({ file }) {
+    await settleMemory();
+    writeHeapSnapshot(file);
     return {};
   },
   exit: () => process.exit(0),

@@ -34,11 +34,12 @@ async function slowRun(variant, withSlow, pinned) {
     await server.call('publish', { events: SLOW.events, firstSeq: 0, pad: SLOW.eventBytes, mode: 'paced', interval: SLOW.interval });
     // A healthy client the server dropped (it fell behind the cap) is counted, not waited for.
     await waitFor(() => others.every((c) => c.next >= SLOW.events || c.closed), 'others received every event', 120_000);
-    const { peakRss } = await server.call('peak-rss');
+    const { peakRss, peakAccounted } = await server.call('peak-rss');
     const remaining = (await server.call('count')).count;
     for (const c of list) c.socket.destroy();
     return {
       growth: peakRss - start,
+      accounted: peakAccounted,
       p99: percentile(latencies, 99),
       othersErrors: others.reduce((sum, c) => sum + c.errors + (c.closed ? 1 : 0), 0),
       slowDropped: SLOW.clients - remaining,
@@ -68,6 +69,8 @@ export async function slowScenario(variant, { pinned }) {
     cap: variant.startsWith('ssekit') ? SLOW.cap : 0,
     slowClients: SLOW.slowClients,
     extraPeakRss: median(pairs.map((p) => p.withSlow.growth - p.without.growth)),
+    // What V8 sees (heap and ArrayBuffers): the bytes ssekit holds, without the native allocator's noise.
+    extraPeakAccounted: median(pairs.map((p) => p.withSlow.accounted - p.without.accounted)),
     without: summary('without'),
     withSlow: summary('withSlow'),
     othersErrors: pairs.reduce((sum, p) => sum + p.withSlow.othersErrors, 0),

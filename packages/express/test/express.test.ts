@@ -1,32 +1,18 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { openSse } from '@ssekit/test-utils';
+import { openSse, testServers } from '@ssekit/test-utils';
 import compression from 'compression';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expressSse } from '../src/index.js';
 
-let server: Server | undefined;
-let closeBroker: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await closeBroker?.();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  server = undefined;
-});
-
-async function listen(app: express.Express) {
-  server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
+const servers = testServers();
+afterEach(() => servers.closeAll());
 
 describe('@ssekit/express', () => {
   it('delivers events at once behind the compression middleware', async () => {
     const app = express();
     app.use(compression({ threshold: 0 }));
     const sse = expressSse();
-    closeBroker = () => sse.broker.close();
+    servers.onClose(() => sse.broker.close());
     app.use(sse);
     app.get('/events', async (_req, res) => {
       await res.sse();
@@ -34,7 +20,7 @@ describe('@ssekit/express', () => {
     app.get('/json', (_req, res) => {
       res.json({ big: 'x'.repeat(2000) });
     });
-    const url = await listen(app);
+    const { url } = await servers.listen(app);
     const reader = await openSse(`${url}/events`, { headers: { 'accept-encoding': 'gzip' } });
     expect(reader.headers['content-encoding']).toBeUndefined();
     await sse.broker.broadcast({ data: 'now' });
@@ -48,7 +34,7 @@ describe('@ssekit/express', () => {
   it('hands admission errors to Express error handlers with status and headers', async () => {
     const app = express();
     const sse = expressSse({ maxConnections: 0, retryAfter: 3 });
-    closeBroker = () => sse.broker.close();
+    servers.onClose(() => sse.broker.close());
     app.use(sse);
     app.get('/events', async (_req, res) => {
       await res.sse();
@@ -56,7 +42,7 @@ describe('@ssekit/express', () => {
     app.use((error: { status: number; message: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
       res.status(error.status).json({ message: error.message });
     });
-    const url = await listen(app);
+    const { url } = await servers.listen(app);
     const response = await fetch(`${url}/events`);
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({ message: 'Too many open streams; retry later.' });
@@ -65,12 +51,12 @@ describe('@ssekit/express', () => {
   it('applies err.headers with the default error handler (Retry-After)', async () => {
     const app = express();
     const sse = expressSse({ maxConnections: 0, retryAfter: 3 });
-    closeBroker = () => sse.broker.close();
+    servers.onClose(() => sse.broker.close());
     app.use(sse);
     app.get('/events', async (_req, res) => {
       await res.sse();
     });
-    const url = await listen(app);
+    const { url } = await servers.listen(app);
     const response = await fetch(`${url}/events`);
     expect(response.status).toBe(503);
     expect(response.headers.get('retry-after')).toBe('3');

@@ -1,24 +1,10 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { openSse, waitFor } from '@ssekit/test-utils';
+import { openSse, testServers, waitFor } from '@ssekit/test-utils';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expressSse } from '../src/index.js';
 
-let server: Server | undefined;
-let closeBroker: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await closeBroker?.();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  server = undefined;
-});
-
-async function listen(app: express.Express) {
-  server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
+const servers = testServers();
+afterEach(() => servers.closeAll());
 
 async function collect() {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -33,7 +19,7 @@ describe('@ssekit/express releases router state once the stream owns the respons
   it("lets an idle stream drop the router's continuation; params stay readable", async () => {
     const app = express();
     const sse = expressSse();
-    closeBroker = () => sse.broker.close();
+    servers.onClose(() => sse.broker.close());
     let routerNext: WeakRef<object> | undefined;
     let room: string | undefined;
     app.use(sse);
@@ -45,7 +31,7 @@ describe('@ssekit/express releases router state once the stream owns the respons
       await res.sse();
       room = req.params.room;
     });
-    const url = await listen(app);
+    const { url } = await servers.listen(app);
     const reader = await openSse(`${url}/rooms/lobby`);
     await waitFor(() => room !== undefined, 'handler done');
     await collect();
@@ -58,7 +44,7 @@ describe('@ssekit/express releases router state once the stream owns the respons
   it('still hands an error thrown after the stream opened to the error handlers', async () => {
     const app = express();
     const sse = expressSse();
-    closeBroker = () => sse.broker.close();
+    servers.onClose(() => sse.broker.close());
     const seen: unknown[] = [];
     app.use(sse);
     app.get('/events', async (_req, res) => {
@@ -70,7 +56,7 @@ describe('@ssekit/express releases router state once the stream owns the respons
       seen.push(error.message);
       next(error);
     });
-    const url = await listen(app);
+    const { url } = await servers.listen(app);
     const reader = await openSse(`${url}/events`);
     expect((await reader.waitForEvents(1))[0]?.data).toBe('before');
     await waitFor(() => seen.length === 1, 'error handler called');

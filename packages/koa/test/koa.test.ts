@@ -1,24 +1,10 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { openSse, waitFor } from '@ssekit/test-utils';
+import { openSse, testServers, waitFor } from '@ssekit/test-utils';
 import Koa from 'koa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { koaSse } from '../src/index.js';
 
-let server: Server | undefined;
-let closeBroker: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await closeBroker?.();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  server = undefined;
-});
-
-async function listen(app: Koa) {
-  server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
+const servers = testServers();
+afterEach(() => servers.closeAll());
 
 describe('@ssekit/koa', () => {
   it('emits no app errors (no ERR_STREAM_PREMATURE_CLOSE, no double response) when clients leave', async () => {
@@ -27,13 +13,13 @@ describe('@ssekit/koa', () => {
     app.on('error', (error) => errors.push(error));
     app.silent = true;
     const sse = koaSse();
-    closeBroker = () => sse.broker.close();
+    servers.onClose(() => sse.broker.close());
     app.use(sse);
     app.use(async (ctx) => {
       const stream = await ctx.sse();
       stream.send({ data: 'hi' });
     });
-    const url = await listen(app);
+    const { url } = await servers.listen(app);
     const readers = await Promise.all(Array.from({ length: 5 }, () => openSse(url)));
     await Promise.all(readers.map((r) => r.waitForEvents(1)));
     for (const r of readers) r.close();
@@ -46,12 +32,12 @@ describe('@ssekit/koa', () => {
     const app = new Koa();
     app.silent = true;
     const sse = koaSse({ maxConnections: 0, retryAfter: 4 });
-    closeBroker = () => sse.broker.close();
+    servers.onClose(() => sse.broker.close());
     app.use(sse);
     app.use(async (ctx) => {
       await ctx.sse();
     });
-    const url = await listen(app);
+    const { url } = await servers.listen(app);
     const response = await fetch(url);
     expect(response.status).toBe(503);
     expect(response.headers.get('retry-after')).toBe('4');
@@ -61,12 +47,12 @@ describe('@ssekit/koa', () => {
   it('leaves non-stream routes alone', async () => {
     const app = new Koa();
     const sse = koaSse();
-    closeBroker = () => sse.broker.close();
+    servers.onClose(() => sse.broker.close());
     app.use(sse);
     app.use((ctx) => {
       ctx.body = { ok: true };
     });
-    const url = await listen(app);
+    const { url } = await servers.listen(app);
     expect(await (await fetch(url)).json()).toEqual({ ok: true });
   });
 });

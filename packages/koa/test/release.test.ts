@@ -1,7 +1,6 @@
-import type { Server, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import { openRaw, openSse, waitFor } from '@ssekit/test-utils';
+import { openRaw, openSse, testServers, waitFor } from '@ssekit/test-utils';
 import Koa from 'koa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { koaSse } from '../src/index.js';
@@ -12,20 +11,12 @@ const onFinished = createRequire(createRequire(import.meta.url).resolve('koa'))(
   listener: (error: unknown) => void,
 ) => void;
 
-let server: Server | undefined;
-let closeBroker: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await closeBroker?.();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  server = undefined;
-});
+const servers = testServers();
+afterEach(() => servers.closeAll());
 
-function start(app: Koa, sse: ReturnType<typeof koaSse>) {
-  closeBroker = () => sse.broker.close();
-  return new Promise<number>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port));
-    server = s;
-  });
+async function start(app: Koa, sse: ReturnType<typeof koaSse>): Promise<number> {
+  servers.onClose(() => sse.broker.close());
+  return (await servers.listen(app)).port;
 }
 
 const REQUEST = 'GET / HTTP/1.1\r\nHost: test\r\nAccept: text/event-stream\r\n\r\n';
