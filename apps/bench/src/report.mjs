@@ -44,7 +44,7 @@ export function markdown(results, budgets, meta) {
     lines.push(
       `## Slow clients: ${meta.slow.clients} clients, ${meta.slow.slowClients} stop reading, ${meta.slow.events} events of ${meta.slow.eventBytes} bytes`,
       '',
-      `Medians of ${meta.slow.pairs} pairs of fresh servers (one run without slow clients, one with), started with \`--max-semi-space-size=1\` so the young generation's own growth stays out of the figure. ssekit's byte cap (\`maxBufferedBytes\`) is ${fmt(meta.slow.cap / 2 ** 20, 0)} MiB here, four times the default: peak RSS wanders by about 0.7 MB between fresh processes, as much as two default caps. The heap + ArrayBuffers column is what V8 accounts for (the bytes ssekit itself holds), without the native allocator's share of that noise.`,
+      `Medians of ${meta.slow.pairs} pairs of fresh servers (one run without slow clients, one with), started with \`--max-semi-space-size=1\` so the young generation's own growth stays out of the figure. ssekit's byte cap (\`maxBufferedBytes\`) is ${fmt(meta.slow.cap / 2 ** 20, 0)} MiB here, four times the default: peak RSS wanders by up to 2 MB between fresh processes, several default caps. The heap + ArrayBuffers column is what V8 accounts for (the bytes ssekit itself holds), without the native allocator's share of that noise.`,
       '',
     );
     lines.push(

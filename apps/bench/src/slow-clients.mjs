@@ -7,9 +7,8 @@ import { startServer } from './process.mjs';
 
 // Sized so one load-generator process keeps up with the healthy clients while the slow ones' sockets
 // back up past the kernel's buffers (about 10 MB each on loopback) and then past the byte cap.
-// The cap is 1 MiB here, not the default 256 KiB: peak RSS wanders by about 0.7 MB from one fresh
-// process to the next, as much as two default caps, so the bound is checked at a size that noise
-// cannot decide.
+// The cap is 1 MiB here, not the default 256 KiB: peak RSS wanders by up to 2 MB from one fresh
+// process to the next, several default caps, so the bound is checked at a size noise decides less.
 export const SLOW = { clients: 40, slowClients: 2, events: 1000, eventBytes: 16_384, interval: 2, cap: 1_048_576, pairs: 5 };
 
 // A young generation left to size itself grows to 2 x 16 MB under this allocation rate, at a moment

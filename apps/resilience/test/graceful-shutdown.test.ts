@@ -5,11 +5,10 @@
  * published meanwhile by another node, nobody misses or repeats an event.
  */
 
-import net from 'node:net';
 import { type Client, createClient } from '@ssekit/client';
 import { type Broker, createBroker } from '@ssekit/core';
 import { createRedisTransport } from '@ssekit/redis';
-import { exited, freePort, type RedisServer, startRedis, waitForOutput } from '@ssekit/test-utils';
+import { exited, freePort, openSilent, type RedisServer, settlesWithin, startRedis, waitForOutput } from '@ssekit/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADAPTERS, type AdapterName, startApp } from '../src/adapters.js';
 import { count, figures, ms } from '../src/figures.js';
@@ -169,23 +168,14 @@ describe('shutdown with a socket that never sent a request', () => {
   });
 
   describe.each(ADAPTERS)('%s', (adapter) => {
-    const idleSocket = async (port: number) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.on('error', () => {});
-      await new Promise((resolve) => socket.once('connect', resolve));
-      return socket;
-    };
-    const within = (promise: Promise<unknown>, ms: number) =>
-      Promise.race([promise.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms))]);
-
     // Node's own server.close() waits forever on such a socket (it is not idle to Node, and
     // headersTimeout is no longer checked once closing); packages/core's closeServer test shows it.
     it('the documented shutdown (fastify: app.close(); others: closeServer) finishes within its grace', async () => {
       const app = await startApp(adapter, { broker: createBroker({ heartbeatInterval: 0, closeTimeout: 500 }) });
-      const socket = await idleSocket(app.port);
+      const socket = await openSilent(app.port);
       const started = performance.now();
       try {
-        expect(await within(app.shutdown(500), 2_000)).toBe(true);
+        expect(await settlesWithin(app.shutdown(500), 2_000)).toBe(true);
         expect(performance.now() - started).toBeLessThan(1_500);
       } finally {
         socket.destroy();

@@ -1,21 +1,10 @@
 import http from 'node:http';
-import net from 'node:net';
-import { openSse, waitFor } from '@ssekit/test-utils';
+import type net from 'node:net';
+import { openSilent, openSse, settlesWithin, waitFor } from '@ssekit/test-utils';
 import { describe, expect, it } from 'vitest';
 import { createBroker } from '../src/index.js';
 import { closeServer } from '../src/node/index.js';
 import { serveBroker } from './helpers/serve.js';
-
-/** A client that connects and never sends a request, as undici leaves after an aborted stream. */
-async function silentSocket(port: number): Promise<net.Socket> {
-  const socket = net.connect(port, '127.0.0.1');
-  socket.on('error', () => {});
-  await new Promise((resolve) => socket.once('connect', resolve));
-  return socket;
-}
-
-const settlesWithin = (promise: Promise<unknown>, ms: number) =>
-  Promise.race([promise.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms))]);
 
 describe('closeServer', () => {
   it('ends streams cleanly and does not wait on a socket that never sent a request', async () => {
@@ -23,7 +12,7 @@ describe('closeServer', () => {
     const served = await serveBroker(broker);
     const reader = await openSse(served.url);
     await waitFor(() => broker.stats().connections === 1, 'stream open');
-    const silent = await silentSocket(served.port);
+    const silent = await openSilent(served.port);
     const silentClosed = new Promise((resolve) => silent.once('close', resolve));
     const started = performance.now();
     expect(await settlesWithin(closeServer(served.server, { broker, grace: 200 }), 2_000)).toBe(true);
@@ -37,7 +26,7 @@ describe('closeServer', () => {
   it('where a plain server.close() waits for that socket', async () => {
     const server = http.createServer((_req, res) => res.end('ok'));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const silent = await silentSocket((server.address() as net.AddressInfo).port);
+    const silent = await openSilent((server.address() as net.AddressInfo).port);
     const plain = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     expect(await settlesWithin(plain, 500)).toBe(false);

@@ -1,6 +1,6 @@
 export { exited, freePort, stopChild, track, waitForOutput } from './children.js';
-export { dechunk, openRaw, type RawClient } from './raw-client.js';
+export { dechunk, openRaw, openSilent, type RawClient } from './raw-client.js';
 export { type RedisServer, type RedisServerOptions, startRedis } from './redis-server.js';
 export { openSse, type ReceivedEvent, type SseReader, type SseReaderOptions } from './sse-reader.js';
 export { type ListeningApp, type ListeningServer, type TestServers, testServers } from './test-servers.js';
-export { waitFor } from './wait.js';
+export { settlesWithin, waitFor } from './wait.js';

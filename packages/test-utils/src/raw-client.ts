@@ -56,6 +56,17 @@ export function openRaw(port: number, request: string): Promise<RawClient> {
   });
 }
 
+/**
+ * Connects to 127.0.0.1:`port` and never sends a request, as undici leaves a spare connection
+ * after an aborted stream: Node's `server.close()` waits on such a socket.
+ */
+export async function openSilent(port: number): Promise<net.Socket> {
+  const socket = net.connect(port, '127.0.0.1');
+  socket.on('error', () => {});
+  await new Promise((resolve) => socket.once('connect', resolve));
+  return socket;
+}
+
 /** Decodes an HTTP/1.1 chunked body (the part after the blank line) into its bytes as Latin-1. */
 export function dechunk(body: string): string {
   let out = '';

@@ -6,3 +6,9 @@ export async function waitFor(condition: () => boolean, message: string, timeout
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+/** True when `promise` settles within `ms` milliseconds, false when it is still pending then. */
+export function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  const late = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms).unref());
+  return Promise.race([promise.then(() => true), late]);
+}
