@@ -6,8 +6,9 @@
 import { readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { destroyAll } from './load.mjs';
 import { connect } from './measure.mjs';
-import { startServer } from './process.mjs';
+import { withServer } from './process.mjs';
 
 const [a, b, count = '2000'] = process.argv.slice(2);
 if (!a || !b) {
@@ -35,21 +36,17 @@ async function sizesByKind(file) {
 }
 
 async function perConnection(variant) {
-  const server = await startServer(variant, { pinned: false });
-  try {
-    const dir = os.tmpdir();
-    const before = path.join(dir, `${variant}-before.heapsnapshot`);
-    const after = path.join(dir, `${variant}-after.heapsnapshot`);
+  return withServer(variant, { pinned: false }, async (server) => {
+    const before = path.join(os.tmpdir(), `${variant}-before.heapsnapshot`);
+    const after = path.join(os.tmpdir(), `${variant}-after.heapsnapshot`);
     await server.call('heap-snapshot', { file: before });
     const list = await connect(server, clients);
     await server.call('heap-snapshot', { file: after });
-    for (const c of list) c.socket.destroy();
+    destroyAll(list);
     const [start, end] = [await sizesByKind(before), await sizesByKind(after)];
     await Promise.all([rm(before), rm(after)]);
     return new Map([...end].map(([kind, size]) => [kind, (size - (start.get(kind) ?? 0)) / clients]));
-  } finally {
-    server.stop();
-  }
+  });
 }
 
 const [first, second] = [await perConnection(a), await perConnection(b)];

@@ -19,6 +19,11 @@ export async function openClients(port, count, batch = 250) {
   return clients;
 }
 
+/** Closes every client in `list`. */
+export function destroyAll(list) {
+  for (const c of list) c.socket.destroy();
+}
+
 /** One client. `expectFrom(seq)` sets the next sequence number it must see. */
 export function openClient(port) {
   return new Promise((resolve, reject) => {

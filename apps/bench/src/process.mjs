@@ -42,3 +42,13 @@ export async function startServer(variant, { pinned, nodeFlags = [], brokerOptio
     },
   };
 }
+
+/** Runs `fn` with a started server of `variant` (options as {@link startServer}), then stops it. */
+export async function withServer(variant, options, fn) {
+  const server = await startServer(variant, options);
+  try {
+    return await fn(server);
+  } finally {
+    server.stop();
+  }
+}

@@ -10,9 +10,9 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { checkBudgets } from './budgets.mjs';
-import { openClient } from './load.mjs';
+import { destroyAll, openClient } from './load.mjs';
 import { connect, cpuPerDelivery, idleMemory, pacedLatency, waitFor } from './measure.mjs';
-import { pin, startServer } from './process.mjs';
+import { pin, withServer } from './process.mjs';
 import { machineLine, markdown, svgChart } from './report.mjs';
 import { SLOW, slowScenario } from './slow-clients.mjs';
 
@@ -66,21 +66,8 @@ const pinned = (() => {
 pin(process.pid, 1, pinned); // load generator on core 1, servers on core 0
 const log = (message) => console.error(`[bench] ${message}`);
 
-async function withServer(variant, fn) {
-  const server = await startServer(variant, { pinned });
-  try {
-    return await fn(server);
-  } finally {
-    server.stop();
-  }
-}
-
-function destroyAll(list) {
-  for (const c of list) c.socket.destroy();
-}
-
 async function mainProfile(variant) {
-  return withServer(variant, async (server) => {
+  return withServer(variant, { pinned }, async (server) => {
     const state = { seq: 0 };
     const memory = await idleMemory(server, clients);
     const fanout = await cpuPerDelivery(server, memory.clients, { events: EVENTS, rounds, pad: PAD, mode: 'paced', state });
@@ -92,7 +79,7 @@ async function mainProfile(variant) {
 }
 
 async function fanoutAt(variant, count) {
-  return withServer(variant, async (server) => {
+  return withServer(variant, { pinned }, async (server) => {
     const list = await connect(server, count);
     const result = await cpuPerDelivery(server, list, { events: EVENTS, rounds, pad: PAD, mode: 'paced', state: { seq: 0 } });
     destroyAll(list);
@@ -103,7 +90,7 @@ async function fanoutAt(variant, count) {
 const CHURN = { clients: 1000, churners: 100 };
 
 async function churnScenario(variant) {
-  return withServer(variant, async (server) => {
+  return withServer(variant, { pinned }, async (server) => {
     const steady = await connect(server, CHURN.clients - CHURN.churners);
     let reconnects = 0;
     let churnDeliveries = 0;

@@ -1,9 +1,9 @@
 // The slow-client scenario: a few clients stop reading while large events go out. It checks that
 // they cost no more memory than the byte cap allows, so the measurement is built to hold still
 // around that figure.
-import { latencies, percentile } from './load.mjs';
+import { destroyAll, latencies, percentile } from './load.mjs';
 import { connect, waitFor } from './measure.mjs';
-import { startServer } from './process.mjs';
+import { withServer } from './process.mjs';
 
 // Sized so one load-generator process keeps up with the healthy clients while the slow ones' sockets
 // back up past the kernel's buffers (about 10 MB each on loopback) and then past the byte cap.
@@ -18,8 +18,8 @@ const NODE_FLAGS = ['--max-semi-space-size=1'];
 const median = (values) => percentile(values, 50);
 
 async function slowRun(variant, withSlow, pinned) {
-  const server = await startServer(variant, { pinned, nodeFlags: NODE_FLAGS, brokerOptions: { maxBufferedBytes: SLOW.cap } });
-  try {
+  const options = { pinned, nodeFlags: NODE_FLAGS, brokerOptions: { maxBufferedBytes: SLOW.cap } };
+  return withServer(variant, options, async (server) => {
     const list = await connect(server, SLOW.clients);
     const slow = withSlow ? list.slice(0, SLOW.slowClients) : [];
     for (const c of slow) c.socket.pause();
@@ -35,7 +35,7 @@ async function slowRun(variant, withSlow, pinned) {
     await waitFor(() => others.every((c) => c.next >= SLOW.events || c.closed), 'others received every event', 120_000);
     const { peakRss, peakAccounted } = await server.call('peak-rss');
     const remaining = (await server.call('count')).count;
-    for (const c of list) c.socket.destroy();
+    destroyAll(list);
     return {
       growth: peakRss - start,
       accounted: peakAccounted,
@@ -43,9 +43,7 @@ async function slowRun(variant, withSlow, pinned) {
       othersErrors: others.reduce((sum, c) => sum + c.errors + (c.closed ? 1 : 0), 0),
       slowDropped: SLOW.clients - remaining,
     };
-  } finally {
-    server.stop();
-  }
+  });
 }
 
 /**

@@ -1,9 +1,6 @@
-/**
- * The bytes of one transported event as every client receives it: its `id:` line, then its frame.
- * The broker and the in-memory history share these so an event is encoded once, whatever the
- * number of sockets it goes to, live or replayed.
- * @internal
- */
+// The bytes of one transported event as every client receives it: its `id:` line, then its frame.
+// The broker and the in-memory history share these so an event is encoded once, whatever the
+// number of sockets it goes to, live or replayed.
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
 
