@@ -255,7 +255,7 @@ export function createBroker<E extends EventMap = EventMap, P = unknown>(options
       else if (subscribed !== undefined) offer(subscribed);
     }
   };
-  const unsubscribeTransport = transport.subscribe(deliver);
+  const unsubscribeTransport = transport.subscribe({ message: deliver, gap: () => {} });
 
   const publishTo = async (channels: readonly string[], event: EventOf<E>): Promise<string> => {
     if (closed) throw new SseClosedError('BROKER_CLOSED', 'The broker is closed; create a new one to publish again.');

@@ -38,6 +38,6 @@ export { HTTP2_FORBIDDEN_HEADERS, SSE_HEADERS } from './headers.js';
 export { createMemoryTransport, type MemoryTransportOptions } from './memory-transport.js';
 export { acceptsEventStream, MAX_LAST_EVENT_ID_LENGTH, readLastEventId, type StreamRequest } from './request.js';
 export type { Sink } from './sink.js';
-export type { ReplayResult, Transport, TransportMessage } from './transport.js';
+export type { ReplayResult, Transport, TransportGap, TransportListener, TransportMessage } from './transport.js';
 export type { EventMap, EventOf } from './types.js';
 export { createWebSink, fromFetchRequest, type WebSink, type WebSinkOptions } from './web-sink.js';

@@ -1,4 +1,4 @@
-import type { ReplayResult, Transport, TransportMessage } from './transport.js';
+import type { ReplayResult, Transport, TransportListener, TransportMessage } from './transport.js';
 import { encodeWire, frameOf } from './wire.js';
 
 /** Bounds of the in-memory replay history. */
@@ -35,7 +35,8 @@ class Entry implements TransportMessage {
     readonly id: string,
     readonly channels: readonly string[],
     frame: string,
-    readonly seq: number,
+    /** Publish order in this process: the seam drops live events at or before a replay's end. */
+    readonly position: number,
     readonly at: number,
   ) {
     if (frame.length >= KEEP_ENCODED_FROM) this.bytes = encodeWire(id, frame);
@@ -72,7 +73,7 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
   const historySize = options.historySize ?? 1000;
   const maxAge = options.historyMaxAge ?? 300_000;
   const now = options.now ?? Date.now;
-  const listeners = new Set<(message: TransportMessage) => void>();
+  const listeners = new Set<TransportListener>();
   const channels = new Map<string, ChannelLog>();
   const byId = new Map<string, Entry>();
   let seq = 0;
@@ -89,7 +90,7 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
   };
 
   const evict = (log: ChannelLog, entry: Entry) => {
-    log.evictedSeq = entry.seq;
+    log.evictedSeq = entry.position;
     if (--entry.holders === 0 && byId.get(entry.id) === entry) byId.delete(entry.id);
   };
 
@@ -143,7 +144,7 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
     publish(channelNames, frame, id) {
       const entry = new Entry(id ?? nextId(), channelNames, frame, ++seq, now());
       if (historySize > 0) store(entry);
-      for (const listener of listeners) listener(entry);
+      for (const listener of listeners) listener.message(entry);
       return entry.id;
     },
 
@@ -154,26 +155,26 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
 
     replay(channelNames, lastEventId): ReplayResult {
       const from = byId.get(lastEventId);
-      if (!from) return { messages: [], gap: isOwnOldId(lastEventId, lastMs) ? 'expired' : 'unknown' };
+      if (!from) return { messages: [], gap: isOwnOldId(lastEventId, lastMs) ? 'expired' : 'unknown', through: seq };
       const at = now();
       const found = new Map<number, Entry>();
       let gap = false;
       for (const name of channelNames) {
         const log = channels.get(name);
         if (!log) {
-          if (deletedEvictedSeq > from.seq) gap = true;
+          if (deletedEvictedSeq > from.position) gap = true;
           continue;
         }
         trim(name, log, at);
-        if (log.evictedSeq > from.seq) gap = true;
+        if (log.evictedSeq > from.position) gap = true;
         for (let i = log.entries.length - 1; i >= log.head; i--) {
           const entry = log.entries[i] as Entry;
-          if (entry.seq <= from.seq) break;
-          found.set(entry.seq, entry);
+          if (entry.position <= from.position) break;
+          found.set(entry.position, entry);
         }
       }
-      const messages = [...found.values()].sort((a, b) => a.seq - b.seq);
-      return gap ? { messages, gap: 'expired' } : { messages };
+      const messages = [...found.values()].sort((a, b) => a.position - b.position);
+      return gap ? { messages, gap: 'expired', through: seq } : { messages, through: seq };
     },
 
     close() {

@@ -21,6 +21,14 @@ export interface TransportMessage {
    * buffer the event share the transport's copy. Never modified once published.
    */
   readonly bytes?: Uint8Array;
+  /**
+   * The event's place in the transport's total order, when it has one: positions compare with
+   * `<` (numbers, or strings of one fixed width) and grow with every event. The broker uses them
+   * at the seam between a replay and live events: a live event at or before the replay's
+   * {@link ReplayResult.through} was already replayed (or is not on the client's channels) and is
+   * dropped, however late the transport delivers it.
+   */
+  readonly position?: number | string;
 }
 
 /** What the transport knows about the events after a client's last id. */
@@ -32,6 +40,35 @@ export interface ReplayResult {
    * id, `unknown` when the id was never seen (another server, a restart, or garbage).
    */
   readonly gap?: 'expired' | 'unknown';
+  /**
+   * The newest position (see {@link TransportMessage.position}) the replay accounts for. Live
+   * events at or before it are dropped for this client until a newer one arrives. Transports
+   * without an order leave it out; the broker then de-duplicates by id at the seam.
+   */
+  readonly through?: number | string;
+}
+
+/**
+ * History the transport lost while streams were open: events that were (or may have been)
+ * accepted but will never be delivered, such as a Redis restart without persistence, a read loop
+ * that fell behind retention, or a failover to a replica without the newest writes.
+ */
+export interface TransportGap {
+  /** Channels that lost events; absent when any channel may have. */
+  readonly channels?: readonly string[];
+  /** What the transport saw, for logs (not sent to clients). */
+  readonly detail: string;
+}
+
+/** What the broker listens to on its transport. */
+export interface TransportListener {
+  /** Every delivered event, in the transport's order. */
+  message(message: TransportMessage): void;
+  /**
+   * History was lost: the broker sends an `ssekit:gap` (reason `lost`) to every open stream on
+   * the affected channels, so no client goes on as if it had everything.
+   */
+  gap(gap: TransportGap): void;
 }
 
 /** Carries published events to every broker that shares it, and remembers them for replay. */
@@ -41,10 +78,16 @@ export interface Transport {
    * Resolves to the event id. `id` is the publisher's own id, if any.
    */
   publish(channels: readonly string[], frame: string, id?: string): string | Promise<string>;
-  /** Registers the listener that receives every delivered event. Returns an unsubscribe function. */
-  subscribe(listener: (message: TransportMessage) => void): () => void;
+  /** Registers a listener for delivered events and lost history. Returns an unsubscribe function. */
+  subscribe(listener: TransportListener): () => void;
   /** The retained events after `lastEventId` on `channels`. */
   replay(channels: readonly string[], lastEventId: string): ReplayResult | Promise<ReplayResult>;
+  /**
+   * Resolves once every event whose `publish` has resolved was handed to the listeners (or after
+   * `timeout` ms). `broker.close()` waits for it, so a graceful shutdown delivers what it accepted.
+   * Transports that deliver synchronously can leave it out.
+   */
+  flush?(timeout: number): Promise<void>;
   /** Releases timers and connections. */
   close(): void | Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { SseEncodeError, SseTransportError, type Transport, type TransportMessage } from '@ssekit/core';
+import { SseEncodeError, SseTransportError, type Transport, type TransportListener } from '@ssekit/core';
 import { Redis } from 'ioredis';
 import { openWriter } from './connections.js';
 import { entryFields } from './entry.js';
@@ -39,9 +39,9 @@ export function createRedisTransport(options: RedisTransportOptions): Transport 
   // From a URL, a client that never connects: it only carries the settings to duplicate.
   const template = typeof options.redis === 'string' ? new Redis(options.redis, { lazyConnect: true }) : options.redis;
   const writer = openWriter(template, resolved);
-  const listeners = new Set<(message: TransportMessage) => void>();
+  const listeners = new Set<TransportListener>();
   const loop = new ReadLoop(template, resolved, (message) => {
-    for (const listener of listeners) listener(message);
+    for (const listener of listeners) listener.message(message);
   });
   let closed = false;
 

@@ -42,7 +42,7 @@ function transport(streamKey: string, options: Partial<RedisTransportOptions> = 
 /** Subscribes and waits until the node's read loop has its starting point (replay waits for it). */
 async function listen(node: Transport): Promise<TransportMessage[]> {
   const received: TransportMessage[] = [];
-  node.subscribe((message) => received.push(message));
+  node.subscribe({ message: (message) => received.push(message), gap: () => {} });
   await node.replay([], '0-0');
   return received;
 }
