@@ -77,28 +77,39 @@ export async function authorizeStream<P>(
     }
   }
   const { authorize, authorizeTopic } = options;
-  const outcome = authorize ? await runHook('authorize', () => authorize(request)) : (undefined as P);
-  if (outcome === false) throw new SseRejectedError(401, 'Authentication required.');
-  if (isSseError(outcome) && outcome.code === 'REJECTED') throw outcome;
-  const principal = outcome as P;
+  const principal = authorize ? await runHook('authorize', async () => principalOf(await authorize(request))) : (undefined as P);
   if (authorizeTopic) {
     for (const topic of topics) {
-      if (!(await runHook('authorizeTopic', () => authorizeTopic(topic, principal, request)))) {
+      if (!(await runHook('authorizeTopic', async () => Boolean(await authorizeTopic(topic, principal, request))))) {
         throw new SseRejectedError(403, 'Not allowed to subscribe to one of the requested topics.');
       }
     }
   }
   const { clientId } = options;
-  const key = clientId ? await runHook('clientId', () => clientId(principal, request)) : undefined;
+  const key = clientId ? await runHook('clientId', async () => clientKey(await clientId(principal, request))) : undefined;
   return { principal, clientId: key ?? idOf(principal), topics };
 }
 
+/** What `authorize` answered: a principal, or a refusal (`false`, or a returned `SseRejectedError`). */
+function principalOf<P>(outcome: P | false | SseRejectedError): P {
+  if (outcome === false) throw new SseRejectedError(401, 'Authentication required.');
+  if (isSseError(outcome)) throw outcome; // a returned refusal; anything else of ours is a fault
+  return outcome;
+}
+
+function clientKey(key: unknown): string | undefined {
+  if (key === undefined || key === null) return undefined;
+  if (typeof key === 'number') return String(key);
+  if (typeof key !== 'string') throw new TypeError('clientId must return a string or undefined.');
+  return key;
+}
+
 /**
- * Runs one of the user's hooks. Refusals pass through; any other failure is wrapped, because
- * frameworks write a route error's message (Fastify) or stack (Express in development) to the
- * client, and a hook's error may carry secrets.
+ * Runs one of the user's hooks. Refusals pass through, rebuilt from their fields; any other
+ * failure is wrapped, because frameworks write a route error's message (Fastify) or stack
+ * (Express in development) to the client, and a hook's error may carry secrets.
  */
-async function runHook<T>(hook: AdmissionHook, call: () => T | Promise<T>): Promise<T> {
+async function runHook<T>(hook: AdmissionHook, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
@@ -107,21 +118,36 @@ async function runHook<T>(hook: AdmissionHook, call: () => T | Promise<T>): Prom
 }
 
 /**
- * The refusal a hook threw: an `SseRejectedError` (from this copy of ssekit or another), or an
- * exposed 4xx `http-errors` style error (`ctx.throw(403)`, `createError(401)`), which becomes one
- * so every adapter answers it the same way.
+ * The refusal a hook threw or returned, as a fresh `SseRejectedError` of this copy: an
+ * `SseRejectedError` (from this copy of ssekit or another), or an exposed 4xx `http-errors` style
+ * error (`ctx.throw(403)`, `createError(401)`), so every adapter answers it the same way. Its
+ * fields are read once, checked, and copied: a getter that throws, a status out of range or a
+ * header value with a line break make it a hook failure instead (a plain 500).
  */
 function asRefusal(error: unknown): SseRejectedError | undefined {
-  if (isSseError(error)) return error.code === 'REJECTED' ? (error as SseRejectedError) : undefined;
-  const { status, expose, message, headers } = (error ?? {}) as {
-    status?: unknown;
-    expose?: unknown;
-    message?: unknown;
-    headers?: unknown;
-  };
-  if (expose !== true || typeof status !== 'number' || status < 400 || status > 499) return undefined;
-  const safeHeaders = typeof headers === 'object' && headers !== null ? (headers as Record<string, string>) : {};
-  return new SseRejectedError(status, typeof message === 'string' ? message : 'Request refused.', safeHeaders, { cause: error });
+  try {
+    if (typeof error !== 'object' || error === null) return undefined;
+    const ours = isSseError(error);
+    const { code, status, expose, message, headers } = error as Record<string, unknown>;
+    if (ours ? code !== 'REJECTED' : expose !== true) return undefined;
+    if (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > (ours ? 599 : 499)) return undefined;
+    return new SseRejectedError(status, typeof message === 'string' ? message : 'Request refused.', headerCopy(headers), { cause: error });
+  } catch {
+    return undefined;
+  }
+}
+
+/** String headers only, without line breaks (they would split the response head). */
+function headerCopy(headers: unknown): Record<string, string> {
+  const copy: Record<string, string> = {};
+  if (typeof headers !== 'object' || headers === null) return copy;
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof value !== 'string' || /[\r\n\0]/.test(value) || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+      throw new TypeError('Refusal headers must be valid names with single-line string values.');
+    }
+    copy[name] = value;
+  }
+  return copy;
 }
 
 function idOf(principal: unknown): string | undefined {

@@ -13,7 +13,7 @@ export {
   GAP_EVENT,
   type StreamOptions,
 } from './broker.js';
-export { type CloseReason, Connection, type PipeOptions } from './connection.js';
+export { type CloseReason, type Connection, type PipeOptions, SOURCE_ERROR_EVENT } from './connection.js';
 export {
   type EncodeOptions,
   encodeComment,
@@ -34,6 +34,7 @@ export {
   SseRejectedError,
   SseTransportError,
 } from './errors.js';
+export type { GapReason } from './gap.js';
 export { HTTP2_FORBIDDEN_HEADERS, SSE_HEADERS } from './headers.js';
 export { createMemoryTransport, type MemoryTransportOptions } from './memory-transport.js';
 export { acceptsEventStream, MAX_LAST_EVENT_ID_LENGTH, readLastEventId, type StreamRequest } from './request.js';

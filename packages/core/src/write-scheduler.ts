@@ -1,108 +1,76 @@
-import { type Connection, NOTHING_PENDING } from './connection.js';
-import type { EventMap } from './types.js';
-
-type AnyConnection = Connection<EventMap, unknown>;
-
-/** What happened to one flushed chunk. */
-export interface FlushOutcome {
-  written: number;
-  slowClosed: boolean;
-}
-
 /**
  * Coalesces what is due for each socket in one tick into one write.
  *
- * Broker deliveries carry a batch index (their order in the tick). A connection that received an
- * unbroken run of the tick's deliveries gets the same concatenated buffer as every other
- * connection with that run, so a burst of N events costs one concatenation, not one per socket.
- * @internal
+ * Broker deliveries carry a batch index (their order in the tick). A stream that received an
+ * unbroken run of the tick's deliveries gets the same concatenated buffer as every other stream
+ * with that run, so a burst of N events costs one concatenation, not one per socket.
  */
+import { concat } from './backlog.js';
+import { type AnyStream, NOTHING_PENDING } from './stream.js';
+
 export class WriteScheduler {
-  private dirty: AnyConnection[] = [];
+  private dirty: AnyStream[] = [];
   private scheduled = false;
   private batchCount = 0;
-  private readonly flushBound = () => this.flush();
-
-  constructor(
-    private readonly maxBufferedBytes: number,
-    private readonly onFlushed: (connection: AnyConnection, outcome: FlushOutcome) => void,
-  ) {}
+  /** Joined runs of this tick's deliveries, by range, while the tick is flushed. */
+  private shared = new Map<number, Uint8Array>();
+  private readonly flushBound = () => this.flushAll();
 
   /** Index the next broker delivery of this tick will carry. */
   nextBatchIndex(): number {
     return this.batchCount++;
   }
 
-  enqueue(connection: AnyConnection, chunk: Uint8Array, batchIndex: number): void {
-    if (connection.pending.length === 0) {
-      this.dirty.push(connection);
-      connection.firstBatch = batchIndex;
-      connection.lastBatch = batchIndex;
-      connection.pending = [];
-    } else if (batchIndex === -1 || connection.lastBatch === -1 || batchIndex !== connection.lastBatch + 1) {
-      connection.firstBatch = -1; // not an unbroken run of the tick's batch: concatenate alone
-      connection.lastBatch = -1;
+  enqueue(stream: AnyStream, chunk: Uint8Array, batchIndex: number): void {
+    if (stream.pending.length === 0) {
+      this.dirty.push(stream);
+      stream.firstBatch = batchIndex;
+      stream.lastBatch = batchIndex;
+      stream.pending = [];
+    } else if (batchIndex === -1 || stream.lastBatch === -1 || batchIndex !== stream.lastBatch + 1) {
+      stream.firstBatch = -1; // not an unbroken run of the tick's batch: concatenate alone
+      stream.lastBatch = -1;
     } else {
-      connection.lastBatch = batchIndex;
+      stream.lastBatch = batchIndex;
     }
-    connection.pending.push(chunk);
-    connection.pendingBytes += chunk.byteLength;
-    this.schedule();
+    stream.pending.push(chunk);
+    stream.pendingBytes += chunk.byteLength;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(this.flushBound);
+    }
   }
 
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    queueMicrotask(this.flushBound);
+  /** Writes what is queued for one stream now (it stays in the tick's list, with nothing left). */
+  flush(stream: AnyStream): void {
+    const pending = stream.pending;
+    if (pending.length === 0 || stream.closed) return;
+    const chunk = pending.length === 1 ? (pending[0] as Uint8Array) : this.joined(stream);
+    stream.pending = NOTHING_PENDING;
+    stream.pendingBytes = 0;
+    stream.write(chunk);
   }
 
-  private flush(): void {
+  private flushAll(): void {
     const dirty = this.dirty;
-    const shared = new Map<number, Uint8Array>();
     this.dirty = [];
     this.scheduled = false;
-    for (const connection of dirty) {
-      const pending = connection.pending;
-      if (pending.length === 0 || connection.closed) continue;
-      const chunk = pending.length === 1 ? (pending[0] as Uint8Array) : this.joined(connection, shared);
-      connection.pending = NOTHING_PENDING;
-      connection.pendingBytes = 0;
-      const sink = connection.sink;
-      // An empty socket always takes one chunk (a replay may be large); a backed-up one must
-      // stay under the cap or the client is dropped and catches up from history on reconnect.
-      if (sink.bufferedBytes > 0 && sink.bufferedBytes + chunk.byteLength > this.maxBufferedBytes) {
-        connection.end('slow');
-        this.onFlushed(connection, { written: 0, slowClosed: true });
-        continue;
-      }
-      connection.active = true;
-      if (!sink.write(chunk)) connection.markFull();
-      this.onFlushed(connection, { written: chunk.byteLength, slowClosed: false });
-    }
+    for (const stream of dirty) this.flush(stream);
+    this.shared.clear();
     this.batchCount = 0;
   }
 
-  private joined(connection: AnyConnection, shared: Map<number, Uint8Array>): Uint8Array {
-    const { firstBatch, lastBatch } = connection;
-    if (firstBatch === -1 || lastBatch - firstBatch + 1 !== connection.pending.length) {
-      return concat(connection.pending, connection.pendingBytes);
+  private joined(stream: AnyStream): Uint8Array {
+    const { firstBatch, lastBatch } = stream;
+    if (firstBatch === -1 || lastBatch - firstBatch + 1 !== stream.pending.length) {
+      return concat(stream.pending, stream.pendingBytes);
     }
     const key = firstBatch * 2 ** 26 + lastBatch;
-    let chunk = shared.get(key);
+    let chunk = this.shared.get(key);
     if (!chunk) {
-      chunk = concat(connection.pending, connection.pendingBytes);
-      shared.set(key, chunk);
+      chunk = concat(stream.pending, stream.pendingBytes);
+      this.shared.set(key, chunk);
     }
     return chunk;
   }
-}
-
-function concat(chunks: readonly Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
 }

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Broker, type Connection, SseRejectedError, type StreamOptions } from '../../src/index.js';
+import { type Broker, type Connection, type Sink, SseRejectedError, type StreamOptions } from '../../src/index.js';
 import { createNodeSink, toStreamRequest } from '../../src/node/index.js';
 
 export interface Served {
@@ -9,6 +9,8 @@ export interface Served {
   server: http.Server;
   /** The broker's open connections, oldest first. */
   readonly connections: Connection[];
+  /** The sink under a connection (what its socket holds: `bufferedBytes`). */
+  sinkOf(connection: Connection | undefined): Sink | undefined;
   close(): Promise<void>;
 }
 
@@ -17,6 +19,7 @@ export interface Served {
  * the stream options: `?topic=a&topic=b&client=ada&retry=100`.
  */
 export async function serveBroker(broker: Broker, onStream?: (connection: Connection) => void): Promise<Served> {
+  const sinks = new WeakMap<Connection, Sink>();
   const server = http.createServer(async (req, res) => {
     const query = new URL(req.url ?? '/', 'http://x').searchParams;
     const options: StreamOptions = { topics: query.getAll('topic') };
@@ -25,7 +28,12 @@ export async function serveBroker(broker: Broker, onStream?: (connection: Connec
     const retry = query.get('retry');
     if (retry) options.retry = Number(retry);
     try {
-      const connection = await broker.stream(toStreamRequest(req), options, () => createNodeSink(res));
+      let sink: Sink | undefined;
+      const connection = await broker.stream(toStreamRequest(req), options, () => {
+        sink = createNodeSink(res);
+        return sink;
+      });
+      if (sink) sinks.set(connection, sink);
       onStream?.(connection);
     } catch (error) {
       if (error instanceof SseRejectedError) {
@@ -42,6 +50,7 @@ export async function serveBroker(broker: Broker, onStream?: (connection: Connec
     url: `http://127.0.0.1:${port}/`,
     port,
     server,
+    sinkOf: (connection) => (connection ? sinks.get(connection) : undefined),
     get connections() {
       return [...broker.connections()];
     },

@@ -1,0 +1,138 @@
+/**
+ * A reconnecting client's replay, written as its socket drains.
+ *
+ * History is held as references to the transport's messages and encoded a batch at a time, only
+ * when the socket has room: C clients replaying the same M bytes cost about M (the history,
+ * shared) plus C times one batch and the socket's buffer, not C times M, and a client that stops
+ * reading holds no copy of its replay. Live events and the stream's own sends that arrive
+ * meanwhile queue behind it, in order, and count against `maxBufferedBytes` like any live bytes.
+ */
+import type { AnyStream } from './stream.js';
+import type { TransportMessage } from './transport.js';
+import { encodeWire } from './wire.js';
+
+/** Batches of small events are joined up to this size before one write. */
+const BATCH_BYTES = 16 * 1024;
+/** Bytes from this size on are the history's own copy: written alone, never joined (copied). */
+const SHARED_FROM = 1024;
+
+type Item = TransportMessage | Uint8Array;
+
+/** The bytes of a transported event as clients receive them: the transport's copy when it kept one. */
+export function encodeMessage(message: TransportMessage): Uint8Array {
+  return message.bytes ?? encodeWire(message.id, message.frame);
+}
+
+/** See the file comment. Created when a stream opens with a `Last-Event-ID`. */
+export class Backlog {
+  /**
+   * Until the transport's replay is back: live deliveries (with their message, for the seam) and
+   * the stream's own chunks (no message), in arrival order.
+   */
+  private seam: Array<{ chunk: Uint8Array; message: TransportMessage | undefined }> | undefined = [];
+  private items: Array<Item | undefined> = [];
+  private head = 0;
+  /** Bytes of live chunks queued here: they count against the byte cap. */
+  private liveBytes = 0;
+  private waiting = false;
+
+  constructor(private readonly maxBufferedBytes: number) {}
+
+  /** Queues a live chunk behind the replay; drops the stream as slow past the byte cap. */
+  pushLive(stream: AnyStream, chunk: Uint8Array, message?: TransportMessage): void {
+    if (this.seam) this.seam.push({ chunk, message });
+    else this.items.push(chunk);
+    this.liveBytes += chunk.byteLength;
+    if (this.liveBytes + stream.sink.bufferedBytes > this.maxBufferedBytes) {
+      stream.host.counters.slowClientCloses++;
+      stream.end('slow');
+    }
+  }
+
+  /**
+   * The transport's replay is back: history first, then `notice` (a gap event) if any, then what
+   * arrived meanwhile, minus what the replay already had (by id, or by position up to `through`).
+   */
+  start(
+    stream: AnyStream,
+    messages: readonly TransportMessage[],
+    notice: Uint8Array | undefined,
+    through: number | string | undefined,
+  ): void {
+    const seam = this.seam ?? [];
+    this.seam = undefined;
+    if (stream.backlog !== this) return; // the client left meanwhile
+    const replayed = new Set<string>();
+    for (const message of messages) {
+      this.items.push(message);
+      replayed.add(message.id);
+    }
+    if (messages.length > 0) stream.lastId = (messages[messages.length - 1] as TransportMessage).id;
+    if (notice) this.items.push(notice);
+    for (const { chunk, message } of seam) {
+      if (message) {
+        const old = replayed.has(message.id) || (through !== undefined && message.position !== undefined && message.position <= through);
+        if (old) {
+          this.liveBytes -= chunk.byteLength;
+          continue;
+        }
+      }
+      this.items.push(chunk);
+    }
+    this.pump(stream);
+  }
+
+  /** The stream is ending gracefully: finish writing (once the replay is back), then end it. */
+  close(stream: AnyStream): void {
+    if (this.seam === undefined && !this.waiting) this.pump(stream);
+  }
+
+  private pump(stream: AnyStream): void {
+    const sink = stream.sink;
+    while (this.head < this.items.length) {
+      if (stream.backlog !== this || sink.closed) return;
+      if (!stream.writeUncapped(this.nextBatch())) {
+        this.waiting = true;
+        sink.onDrain(() => {
+          this.waiting = false;
+          this.pump(stream);
+        });
+        return;
+      }
+    }
+    if (stream.backlog === this) stream.backlogDone();
+  }
+
+  private nextBatch(): Uint8Array {
+    const parts: Uint8Array[] = [];
+    let size = 0;
+    while (this.head < this.items.length && size < BATCH_BYTES) {
+      const item = this.items[this.head] as Item;
+      const live = item instanceof Uint8Array;
+      const bytes = live ? item : encodeMessage(item);
+      const shared = bytes.byteLength >= SHARED_FROM;
+      if (shared && parts.length > 0) break;
+      this.items[this.head++] = undefined; // let the socket's copy be the only one
+      if (live) this.liveBytes -= bytes.byteLength;
+      parts.push(bytes);
+      size += bytes.byteLength;
+      if (shared) break;
+    }
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    }
+    return parts.length === 1 ? (parts[0] as Uint8Array) : concat(parts, size);
+  }
+}
+
+/** One buffer holding `chunks` back to back. */
+export function concat(chunks: readonly Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}

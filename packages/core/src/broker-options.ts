@@ -1,0 +1,92 @@
+/**
+ * The broker's public settings and counters.
+ */
+import type { AdmissionOptions } from './admission.js';
+import type { CloseReason, Connection } from './connection.js';
+import type { EncodeOptions } from './encode.js';
+import type { MemoryTransportOptions } from './memory-transport.js';
+import type { Transport } from './transport.js';
+
+/** Options of {@link createBroker}. */
+export interface BrokerOptions<P = unknown> extends AdmissionOptions<P>, EncodeOptions {
+  /**
+   * Carries events between brokers and keeps replay history.
+   * @default createMemoryTransport(history)
+   */
+  transport?: Transport;
+  /** Bounds of the default in-memory history (ignored when `transport` is given). */
+  history?: MemoryTransportOptions;
+  /**
+   * Milliseconds between heartbeat comments on idle streams; `0` turns them off. One timer serves
+   * every connection, and a stream that carried an event since the last round is skipped.
+   * @default 15_000
+   */
+  heartbeatInterval?: number;
+  /**
+   * On every heartbeat round, drop streams whose peer has stopped acknowledging what was sent
+   * (its host vanished from the network: no FIN, no RST), so they are freed within about one
+   * heartbeat interval instead of the kernel's retransmission timeout (about 15 minutes on Linux
+   * defaults). Needs heartbeats, and a sink that can tell (`@ssekit/core/node` on Linux); a dropped
+   * client that comes back reconnects with `Last-Event-ID` and loses nothing.
+   * @default true
+   */
+  closeUnresponsive?: boolean;
+  /**
+   * Bytes one socket may have buffered before the client counts as slow and is disconnected.
+   * It reconnects with `Last-Event-ID` and catches up from history, so nothing is lost and memory
+   * per client stays bounded.
+   * @default 262_144 (256 KiB)
+   */
+  maxBufferedBytes?: number;
+  /** Reconnection delay hint (ms) sent as `retry:` when a stream opens. */
+  retry?: number;
+  /**
+   * Milliseconds a gracefully ending stream (`connection.close()`, `broker.close()`) gets to
+   * deliver what it was sent before its socket is dropped; a client that stopped reading cannot
+   * hold it longer. `broker.close()` also waits at most this long for the transport to deliver
+   * events already published.
+   * @default 5_000
+   */
+  closeTimeout?: number;
+  /** Called when a stream opens. */
+  // biome-ignore lint/suspicious/noExplicitAny: streams of the broker's event map, whatever it is
+  onConnect?: (connection: Connection<any, P>) => void;
+  /** Called when a stream ends, with the reason. */
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  onDisconnect?: (connection: Connection<any, P>, reason: CloseReason) => void;
+}
+
+/** Per-stream options that route code passes when opening a stream. */
+export interface StreamOptions {
+  /** Topics to subscribe to (checked against `authorizeTopic` and `maxTopicsPerConnection`). */
+  topics?: readonly string[];
+  /** The client key, overriding the broker's `clientId` hook. */
+  clientId?: string;
+  /** Reconnection delay hint (ms) for this stream, overriding the broker's `retry`. */
+  retry?: number;
+}
+
+/** Counters since the broker was created. */
+export interface BrokerStats {
+  /** Open streams now. */
+  connections: number;
+  /** Events published through this broker. */
+  published: number;
+  /** Event deliveries to sockets (one event to one socket counts one). */
+  delivered: number;
+  /** Bytes written to sockets. */
+  bytes: number;
+  /** Streams dropped for exceeding `maxBufferedBytes`. */
+  slowClientCloses: number;
+  /** Streams dropped because their peer stopped acknowledging (see `closeUnresponsive`). */
+  unresponsiveCloses: number;
+  /** Events re-sent from history to reconnecting clients. */
+  replayed: number;
+  /**
+   * Gap events sent (`ssekit:gap`): reconnects whose `Last-Event-ID` history could not serve, and
+   * open streams told that the transport lost history.
+   */
+  gaps: number;
+  /** Stream requests refused by authorization or limits. */
+  rejected: number;
+}

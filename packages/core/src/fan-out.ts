@@ -1,0 +1,63 @@
+/**
+ * From the transport to the sockets: each delivered event is encoded once and queued for every
+ * stream on its channels, once per stream; lost history becomes a gap event on the streams it hit.
+ */
+import { encodeMessage } from './backlog.js';
+import type { Channels } from './channels.js';
+import { encodeGap } from './gap.js';
+import type { AnyStream } from './stream.js';
+import type { TransportGap, TransportListener, TransportMessage } from './transport.js';
+import type { WriteScheduler } from './write-scheduler.js';
+
+/** Counters fan-out updates. */
+export interface FanOutCounters {
+  delivered: number;
+  gaps: number;
+}
+
+export function createFanOut(
+  channels: Channels,
+  scheduler: WriteScheduler,
+  open: ReadonlySet<AnyStream>,
+  counters: FanOutCounters,
+): TransportListener {
+  let deliveryStamp = 0;
+
+  const message = (message: TransportMessage) => {
+    let bytes: Uint8Array | undefined;
+    let batchIndex = -1;
+    const stamp = ++deliveryStamp;
+    const position = message.position;
+    channels.forEach(message.channels, (stream) => {
+      if (stream.stamp === stamp) return; // on several of the event's channels: once
+      stream.stamp = stamp;
+      if (stream.floor !== undefined && position !== undefined) {
+        // The transport is late with an event this stream's replay already had.
+        if (position <= stream.floor) return;
+        stream.floor = undefined;
+      }
+      if (!bytes) {
+        bytes = encodeMessage(message);
+        batchIndex = scheduler.nextBatchIndex();
+      }
+      stream.lastId = message.id;
+      if (stream.backlog) stream.backlog.pushLive(stream, bytes, message);
+      else scheduler.enqueue(stream, bytes, batchIndex);
+      counters.delivered++;
+    });
+  };
+
+  const gap = (notice: TransportGap) => {
+    const hit = new Set<AnyStream>();
+    if (notice.channels) channels.forEach(notice.channels, (stream) => hit.add(stream));
+    for (const stream of notice.channels ? hit : open) {
+      if (stream.closed) continue;
+      // Positions may start over (a new Redis stream): the old floor means nothing now.
+      stream.floor = undefined;
+      stream.queue(encodeGap(stream.lastId ?? stream.lastEventId ?? null, 'lost'));
+      counters.gaps++;
+    }
+  };
+
+  return { message, gap };
+}

@@ -1,0 +1,231 @@
+/**
+ * The broker's record of one open stream: its sink, channels, queued bytes and lifecycle. Route
+ * code sees it only through the {@link Connection} interface; the broker's modules (fan-out,
+ * write scheduler, replay backlog, heartbeat) work on the record itself.
+ */
+import type { Backlog } from './backlog.js';
+import type { CloseReason, Connection, PipeOptions } from './connection.js';
+import { type EncodeOptions, encodeComment, encodeEvent } from './encode.js';
+import { pipe } from './pipe.js';
+import type { Sink } from './sink.js';
+import type { EventMap, EventOf } from './types.js';
+
+/** Counters the streams update themselves. */
+export interface WriteCounters {
+  bytes: number;
+  slowClientCloses: number;
+}
+
+/** What every stream of one broker shares: its settings and the broker's entry points. */
+export interface StreamHost {
+  readonly encodeOptions: EncodeOptions;
+  readonly maxBufferedBytes: number;
+  readonly closeTimeout: number;
+  readonly counters: WriteCounters;
+  /** Queues a chunk for the end of this tick's write (see `WriteScheduler`). */
+  schedule(stream: AnyStream, chunk: Uint8Array, batchIndex: number): void;
+  /** Writes what this tick queued for the stream now (before it ends). */
+  flush(stream: AnyStream): void;
+  join(stream: AnyStream, topics: readonly string[]): void;
+  leave(stream: AnyStream, topics: readonly string[]): void;
+  /** The stream ended: forget it (channels, limits, hooks). Runs once. */
+  release(stream: AnyStream, reason: CloseReason): void;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a stream of any event map and principal, inside the broker
+export type AnyStream = Stream<any, any>;
+
+/** The shared empty queue of every idle stream; never pushed to (the scheduler replaces it). */
+export const NOTHING_PENDING: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
+
+/** See the file comment. Fields are plain (not private) for the broker's modules, never for users. */
+export class Stream<E extends EventMap = EventMap, P = unknown> implements Connection<E, P> {
+  /** A few channel names: an array costs less than a Set per idle socket. */
+  readonly channels: string[] = [];
+  /** Chunks due in this tick, written as one ({@link NOTHING_PENDING} when none). */
+  pending: Uint8Array[] = NOTHING_PENDING;
+  pendingBytes = 0;
+  /** Range of tick batch indexes in `pending`, to share one concatenation. */
+  firstBatch = -1;
+  lastBatch = -1;
+  /** Last delivery stamp, so an event on several channels is written once. */
+  stamp = 0;
+  /** Wrote since the last heartbeat round. */
+  active = true;
+  /** Id of the newest transported event queued for this stream (reported with a lost-history gap). */
+  lastId: string | undefined;
+  /** Live events at or before this transport position were already replayed: drop them. */
+  floor: number | string | undefined;
+  /** Set while history is replayed and written as the socket drains; live events queue behind it. */
+  backlog: Backlog | undefined;
+
+  private reason: CloseReason | undefined;
+  private controller: AbortController | undefined;
+  private drainWaiters: Array<() => void> | undefined;
+  private removeDrainListener: (() => void) | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly clientId: string,
+    readonly principal: P,
+    readonly lastEventId: string | undefined,
+    readonly sink: Sink,
+    readonly host: StreamHost,
+  ) {
+    sink.onClose(() => this.finish('client'));
+  }
+
+  get closed(): boolean {
+    return this.reason !== undefined;
+  }
+
+  get closeReason(): CloseReason | undefined {
+    return this.reason;
+  }
+
+  get signal(): AbortSignal {
+    // Created on first use: most streams never need one, and it costs memory per socket.
+    this.controller ??= new AbortController();
+    if (this.reason !== undefined && !this.controller.signal.aborted) this.controller.abort(this.reason);
+    return this.controller.signal;
+  }
+
+  get writable(): boolean {
+    return this.reason === undefined && this.removeDrainListener === undefined && this.backlog === undefined;
+  }
+
+  send(event: EventOf<E>): boolean {
+    const chunk = encodeEvent(event, this.host.encodeOptions); // invalid input throws even when closed
+    if (this.reason !== undefined) return false;
+    this.queue(chunk);
+    return this.writable;
+  }
+
+  comment(text: string): boolean {
+    const chunk = encodeComment(text);
+    if (this.reason !== undefined) return false;
+    this.queue(chunk);
+    return this.writable;
+  }
+
+  drained(): Promise<void> {
+    if (this.writable || this.reason !== undefined) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.drainWaiters ??= [];
+      this.drainWaiters.push(resolve);
+    });
+  }
+
+  pipe<T>(source: AsyncIterable<T> | Iterable<T>, options: PipeOptions<T, E> = {}): Promise<void> {
+    return pipe(this, source, options);
+  }
+
+  subscribe(topics: string | readonly string[]): void {
+    if (this.reason === undefined) this.host.join(this, typeof topics === 'string' ? [topics] : topics);
+  }
+
+  unsubscribe(topics: string | readonly string[]): void {
+    this.host.leave(this, typeof topics === 'string' ? [topics] : topics);
+  }
+
+  close(): void {
+    this.end('server');
+  }
+
+  /** Queues a chunk of this stream's own (a send, a heartbeat, a gap notice), in order. */
+  queue(chunk: Uint8Array): void {
+    if (this.backlog) this.backlog.pushLive(this, chunk);
+    else this.host.schedule(this, chunk, -1);
+  }
+
+  /**
+   * Writes one chunk now. An empty socket always takes it (one tick's burst may be large); a
+   * backed-up one must stay under the byte cap, or the client is dropped as slow and catches up
+   * from history when it reconnects. Returns false when it dropped the stream.
+   */
+  write(chunk: Uint8Array): boolean {
+    const sink = this.sink;
+    const buffered = sink.bufferedBytes;
+    if (buffered > 0 && buffered + chunk.byteLength > this.host.maxBufferedBytes) {
+      this.host.counters.slowClientCloses++;
+      this.end('slow');
+      return false;
+    }
+    this.writeUncapped(chunk);
+    return true;
+  }
+
+  /** Writes one chunk whose size the caller already bounded (the replay backlog's batches). */
+  writeUncapped(chunk: Uint8Array): boolean {
+    this.active = true;
+    this.host.counters.bytes += chunk.byteLength;
+    const more = this.sink.write(chunk);
+    if (!more && this.backlog === undefined) this.markFull();
+    return more;
+  }
+
+  /**
+   * Ends the stream. `slow` and `unresponsive` drop the socket at once; every other reason is
+   * graceful: what was accepted before (this tick's sends, a replay still being written) goes out
+   * first, then the response ends, and a client that has not taken it all after `closeTimeout`
+   * is dropped.
+   */
+  end(reason: CloseReason): void {
+    if (this.reason !== undefined) return;
+    if (reason === 'slow' || reason === 'unresponsive') {
+      this.finish(reason);
+      this.sink.abort();
+      return;
+    }
+    this.host.flush(this);
+    if (this.reason !== undefined) return; // the flush found it over the cap and dropped it
+    this.finish(reason);
+    if (this.backlog) this.backlog.close(this);
+    else this.sink.end();
+    this.dropIfStuck();
+  }
+
+  /** Called by the backlog once it has written everything: back to live writes. */
+  backlogDone(): void {
+    this.backlog = undefined;
+    if (this.reason !== undefined) this.sink.end();
+    else this.wakeDrainWaiters();
+  }
+
+  private markFull(): void {
+    if (this.removeDrainListener || this.reason !== undefined) return;
+    this.removeDrainListener = this.sink.onDrain(() => {
+      this.removeDrainListener = undefined;
+      if (this.writable) this.wakeDrainWaiters();
+    });
+  }
+
+  private dropIfStuck(): void {
+    const sink = this.sink;
+    if (sink.closed) return;
+    const timer = setTimeout(() => sink.abort(), this.host.closeTimeout);
+    timer.unref?.();
+    sink.onClose(() => clearTimeout(timer));
+  }
+
+  private finish(reason: CloseReason): void {
+    if (this.reason !== undefined) return;
+    this.reason = reason;
+    this.controller?.abort(reason);
+    this.removeDrainListener?.();
+    this.removeDrainListener = undefined;
+    this.pending = NOTHING_PENDING;
+    this.pendingBytes = 0;
+    // A graceful end keeps the backlog: it is written out before the response ends.
+    if (reason === 'client' || reason === 'slow' || reason === 'unresponsive') this.backlog = undefined;
+    this.wakeDrainWaiters();
+    this.host.release(this, reason);
+  }
+
+  private wakeDrainWaiters(): void {
+    const waiters = this.drainWaiters;
+    if (waiters === undefined) return;
+    this.drainWaiters = undefined;
+    for (const wake of waiters) wake();
+  }
+}
