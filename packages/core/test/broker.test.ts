@@ -51,6 +51,21 @@ describe('stream response', () => {
   });
 });
 
+describe('HEAD', () => {
+  it('answers the head with no body, registers nothing, and frees the socket for the next request', async () => {
+    const { broker, served } = await start();
+    const raw = await openRaw(served.port, 'HEAD /?client=ada HTTP/1.1\r\nHost: x\r\n\r\nGET /?client=ada HTTP/1.1\r\nHost: x\r\n\r\n');
+    const text = await raw.until((t) => t.split('HTTP/1.1 200').length === 3 && t.endsWith(':\n\r\n'));
+    const [head, second] = text.split('HTTP/1.1 200').slice(1);
+    expect(head).toContain('content-type: text/event-stream');
+    expect(head?.endsWith('\r\n\r\n')).toBe(true); // nothing after the head
+    expect(second).toContain('content-type: text/event-stream');
+    await waitFor(() => broker.stats().connections === 1, 'only the GET is open');
+    expect([...broker.connections()].map((c) => c.clientId)).toEqual(['ada']);
+    raw.socket.destroy();
+  });
+});
+
 describe('fan-out', () => {
   it('delivers one broadcast to 1,000 subscribers', async () => {
     const { broker, served } = await start();
@@ -100,6 +115,29 @@ describe('fan-out', () => {
     expect(tab2.events.map((e) => e.event)).toEqual(['note', 'all']);
     expect(other.events.map((e) => e.event)).toEqual(['all']);
     for (const r of [tab1, tab2, other]) r.close();
+  });
+
+  it('unsubscribe stops a topic on a live stream and subscribe starts one, on the broker and the connection', async () => {
+    const { broker, served } = await start();
+    const viaBroker = await openSse(`${served.url}?topic=a&client=b1`);
+    const viaConnection = await openSse(`${served.url}?topic=a&client=c1`);
+    await waitFor(() => broker.stats().connections === 2, 'streams open');
+    const [first, second] = served.connections;
+    if (!first || !second) throw new Error('two connections expected');
+    broker.unsubscribe(first, ['a']);
+    second.unsubscribe('a');
+    await broker.publish('a', { data: 'nobody' });
+    expect(broker.stats().delivered).toBe(0);
+    broker.subscribe(first, ['b']);
+    second.subscribe(['b']);
+    await broker.publish('b', { data: 'to b' });
+    await viaBroker.waitForEvents(1);
+    await viaConnection.waitForEvents(1);
+    expect(viaBroker.events.map((e) => e.data)).toEqual(['to b']);
+    expect(viaConnection.events.map((e) => e.data)).toEqual(['to b']);
+    expect(broker.stats().delivered).toBe(2);
+    viaBroker.close();
+    viaConnection.close();
   });
 
   it('coalesces what is due for a socket in one tick into one write', async () => {
@@ -179,11 +217,11 @@ describe('replay', () => {
       publish: memory.publish,
       subscribe: memory.subscribe,
       async replay(channels, lastEventId) {
-        const result = memory.replay(channels, lastEventId);
         await new Promise<void>((resolve) => {
           releaseReplay = resolve;
         });
-        return result;
+        // The snapshot is taken after the live event: it is in both, and must arrive once.
+        return memory.replay(channels, lastEventId);
       },
     };
     const { broker, served } = await start({ transport: slowReplay });
@@ -335,9 +373,9 @@ describe('lifecycle', () => {
     const busy = await openSse(`${served.url}?topic=busy`);
     await waitFor(() => broker.stats().connections === 2, 'streams open');
     const timer = setInterval(() => void broker.publish('busy', { data: 'x' }), 10);
-    await new Promise((r) => setTimeout(r, 300));
+    // On the condition, not a fixed sleep: three heartbeats on the idle stream (opening comment + 3).
+    await waitFor(() => idle.comments.length >= 4, 'three heartbeats on the idle stream', 10_000);
     clearInterval(timer);
-    expect(idle.comments.length).toBeGreaterThanOrEqual(3);
     expect(busy.comments).toEqual(['']); // only the opening comment every stream starts with
     expect(busy.text()).not.toMatch(/data: x\n:/); // never a comment inside an event
     idle.close();
@@ -499,6 +537,44 @@ describe('admission hooks that fail', () => {
     // A 5xx or unexposed error is a fault, whatever its shape.
     const fault = await failureOf({ authorize: () => Promise.reject(Object.assign(new Error('x'), { status: 502, expose: true })) });
     expect(fault).toBeInstanceOf(SseHookError);
+  });
+
+  it('wraps throws of any shape: throwing getters, proxies, primitives, forged refusals', async () => {
+    const throwingStatus = {
+      expose: true,
+      get status(): number {
+        throw new Error('status getter: secret');
+      },
+    };
+    const hostile = new Proxy(
+      {},
+      {
+        get() {
+          throw new Error('proxy: secret');
+        },
+        getPrototypeOf() {
+          throw new Error('proxy: secret');
+        },
+      },
+    );
+    const forged = {
+      [Symbol.for('ssekit.error')]: true,
+      code: 'REJECTED',
+      status: 401,
+      message: 'x',
+      headers: { 'x-a': 'b\r\nset-cookie: s=1' },
+    };
+    const outOfRange = Object.assign(new Error('x'), { status: 200, expose: true });
+    const thrown: unknown[] = [throwingStatus, hostile, 'a string', undefined, null, Symbol('s'), 42, forged, outOfRange];
+    for (const value of thrown) {
+      const failure = await failureOf({
+        authorize: () => {
+          throw value;
+        },
+      });
+      expect(failure, String(typeof value)).toBeInstanceOf(SseHookError);
+      expect((failure as SseHookError).message).not.toContain('secret');
+    }
   });
 
   it('refuses a stream when authorize returns a refusal made by another copy of core', async () => {
