@@ -1,7 +1,7 @@
 /**
- * The event name an ssekit server sends when it cannot replay what a reconnecting client missed:
- * the `Last-Event-ID` is older than the server's history, or unknown to it (the same value as
- * `GAP_EVENT` in `@ssekit/core`). The client reports it as the `gap` lifecycle event.
+ * The event name an ssekit server sends where a client missed events it cannot replay: the
+ * `Last-Event-ID` is older than the server's history or unknown to it, or the server lost events
+ * while the stream was open (the same value as `GAP_EVENT` in `@ssekit/core`). The client reports it as the `gap` lifecycle event.
  */
 export const GAP_EVENT = 'ssekit:gap';
 
@@ -17,8 +17,12 @@ export const GAP_EVENT = 'ssekit:gap';
 export interface GapInfo {
   /** The `Last-Event-ID` the server could not serve (`null` when the client sent none). */
   lastEventId: string | null;
-  /** `expired`: older than the server's history; `unknown`: an id the server never issued. */
-  reason: 'expired' | 'unknown';
+  /**
+   * `expired`: older than the server's history; `unknown`: an id the server never issued;
+   * `lost`: the server's backplane lost events while this stream was open (a Redis restart
+   * without persistence, for example).
+   */
+  reason: 'expired' | 'unknown' | 'lost';
 }
 
 /** Reads the data of a gap event, tolerating a malformed payload (it still means "reload"). */
@@ -31,6 +35,6 @@ export function readGap(data: string): GapInfo {
   }
   return {
     lastEventId: typeof value?.lastEventId === 'string' ? value.lastEventId : null,
-    reason: value?.reason === 'expired' ? 'expired' : 'unknown',
+    reason: value?.reason === 'expired' || value?.reason === 'lost' ? value.reason : 'unknown',
   };
 }

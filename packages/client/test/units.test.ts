@@ -49,6 +49,7 @@ describe('gap', () => {
   it('reads the payload and tolerates a malformed one', () => {
     expect(readGap('{"lastEventId":"1-0","reason":"expired"}')).toEqual({ lastEventId: '1-0', reason: 'expired' });
     expect(readGap('{"lastEventId":null,"reason":"unknown"}')).toEqual({ lastEventId: null, reason: 'unknown' });
+    expect(readGap('{"lastEventId":"2-0","reason":"lost"}')).toEqual({ lastEventId: '2-0', reason: 'lost' });
     expect(readGap('oops')).toEqual({ lastEventId: null, reason: 'unknown' });
     expect(readGap('null')).toEqual({ lastEventId: null, reason: 'unknown' });
   });
