@@ -2,7 +2,7 @@
  * The contract app: the broker setup and stream options every adapter's test server uses, so the
  * suite sees the same server behind every framework. Safe to import from Bun and Deno.
  */
-import { type Broker, type BrokerStats, createBroker, reject, type StreamOptions } from '@ssekit/core';
+import { type Broker, type BrokerStats, type Connection, createBroker, reject, type StreamOptions } from '@ssekit/core';
 
 /** The only origin in the contract servers' CORS allowlist (an allowlist, never a fixed string or `*`). */
 export const CORS_ORIGIN = 'http://allowed.test';
@@ -52,6 +52,51 @@ export function streamOptionsFromUrl(url: string): StreamOptions {
   return options;
 }
 
+/** The tokens the `?then=pipe-done` route pipes, in order, before its `done` event. */
+export const PIPED_TOKENS: readonly string[] = ['Hel', 'lo', ', wor', 'ld'];
+
+/** A model's token stream, as an LLM route would pipe it: each token a little later. */
+async function* tokens(): AsyncGenerator<string> {
+  for (const token of PIPED_TOKENS) {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    yield token;
+  }
+}
+
+/**
+ * What the contract route does with the stream it just opened, from its `?then=` query. Every
+ * contract app calls it right after opening the stream, in the same tick:
+ * - `send-close`: `send({ data: 'only' })`, then `close()`.
+ * - `send-send-close`: `send({ data: 'a' })`, `send({ data: 'b' })`, then `close()`.
+ * - `pipe-done`: `await pipe(tokens)` ({@link PIPED_TOKENS}), `send({ event: 'done' })`, `close()`.
+ * - anything else (or none): nothing; the stream stays open.
+ */
+export async function afterOpen(url: string, stream: Connection): Promise<void> {
+  switch (new URL(url, 'http://localhost').searchParams.get('then')) {
+    case 'send-close':
+      stream.send({ data: 'only' });
+      stream.close();
+      return;
+    case 'send-send-close':
+      stream.send({ data: 'a' });
+      stream.send({ data: 'b' });
+      stream.close();
+      return;
+    case 'pipe-done':
+      await stream.pipe(tokens());
+      stream.send({ event: 'done', data: String(PIPED_TOKENS.length) });
+      stream.close();
+      return;
+  }
+}
+
+/** Broadcasts `event` and starts the broker's graceful close in the same tick. */
+async function broadcastAndClose(broker: Broker, event: Record<string, unknown>): Promise<void> {
+  const sent = broker.broadcast(event);
+  const closed = broker.close();
+  await Promise.all([sent, closed]);
+}
+
 /** The server under test, as the suite drives it. */
 export interface ContractServer {
   /** Base URL, e.g. `http://127.0.0.1:4321`; the stream route is `${url}/events`. */
@@ -65,11 +110,20 @@ export interface ContractServer {
   disconnectAll(): Promise<void>;
   /** Graceful shutdown: the broker closes every stream, then the server closes. */
   shutdown(): Promise<void>;
+  /** {@link ContractServer.shutdown}, with `broadcast(event)` called in the same tick before it. */
+  shutdownAfterBroadcast(event: Record<string, unknown>): Promise<void>;
 }
 
 /** Starts one adapter's contract app. */
 export interface ContractHarness {
   readonly name: string;
+  /**
+   * True when the server never holds two pipelined streams of one socket at once: Bun and Deno
+   * read a pipelined request only once the response ahead of it has ended (and Bun ends a stream
+   * at once when a request is pipelined behind it). The suite then does not wait for two streams.
+   * @default false
+   */
+  readonly pipelinedRequestsWait?: boolean;
   start(options: ContractOptions): Promise<ContractServer>;
 }
 
@@ -87,6 +141,10 @@ export function localServer(broker: Broker, url: string, closeServer: () => Prom
     },
     async shutdown() {
       await broker.close();
+      await closeServer();
+    },
+    async shutdownAfterBroadcast(event) {
+      await broadcastAndClose(broker, event);
       await closeServer();
     },
   };
@@ -112,6 +170,9 @@ export async function handleControl(broker: Broker, path: string, body: unknown)
       return {};
     case '/_control/close-broker':
       await broker.close();
+      return {};
+    case '/_control/broadcast-and-close-broker':
+      await broadcastAndClose(broker, args.event ?? {});
       return {};
     default:
       return undefined;
@@ -142,6 +203,10 @@ export function remoteServer(url: string, stop: () => Promise<void>): ContractSe
     },
     async shutdown() {
       await call('close-broker');
+      await stop();
+    },
+    async shutdownAfterBroadcast(event) {
+      await call('broadcast-and-close-broker', { event });
       await stop();
     },
   };

@@ -1,4 +1,5 @@
 export {
+  afterOpen,
   CORS_ORIGIN,
   type ContractHarness,
   type ContractOptions,
@@ -6,6 +7,7 @@ export {
   createContractBroker,
   handleControl,
   localServer,
+  PIPED_TOKENS,
   remoteServer,
   streamOptionsFromUrl,
 } from './app.js';

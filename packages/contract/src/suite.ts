@@ -1,9 +1,11 @@
+import type { Socket } from 'node:net';
 import { dechunk, openRaw, openSse, type SseReader, waitFor } from '@ssekit/test-utils';
 import { EventSource } from 'eventsource';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CORS_ORIGIN, type ContractHarness, type ContractOptions, type ContractServer } from './app.js';
+import { CORS_ORIGIN, type ContractHarness, type ContractOptions, type ContractServer, PIPED_TOKENS } from './app.js';
 
 const GAP_EVENT = 'ssekit:gap';
+const STREAM_HEADERS = 'Host: localhost\r\nAccept: text/event-stream\r\n\r\n';
 
 /**
  * Registers the contract suite for one adapter. Every adapter's test file calls it with a harness
@@ -13,6 +15,7 @@ export function runContractSuite(harness: ContractHarness): void {
   describe(`${harness.name}: SSE contract`, () => {
     let server: ContractServer | undefined;
     const readers: SseReader[] = [];
+    const sockets: Socket[] = [];
     const start = async (options: ContractOptions = {}) => {
       server = await harness.start(options);
       return server;
@@ -21,6 +24,11 @@ export function runContractSuite(harness: ContractHarness): void {
       const reader = await openSse(`${server.url}/events${query}`, { headers });
       readers.push(reader);
       return reader;
+    };
+    const openPipelined = async (server: ContractServer, requests: string) => {
+      const raw = await openRaw(server.port, requests);
+      sockets.push(raw.socket);
+      return raw;
     };
     const expectConnections = async (server: ContractServer, count: number, timeout = 5_000) => {
       const deadline = Date.now() + timeout;
@@ -35,6 +43,7 @@ export function runContractSuite(harness: ContractHarness): void {
 
     afterEach(async () => {
       for (const reader of readers.splice(0)) reader.close();
+      for (const socket of sockets.splice(0)) socket.destroy();
       await server?.shutdown();
       server = undefined;
     });
@@ -181,6 +190,75 @@ export function runContractSuite(harness: ContractHarness): void {
       await shutdown;
       await Promise.all(readers.map((r) => r.done));
       expect(readers.every((r) => r.ended())).toBe(true);
+    });
+
+    it('delivers what was sent in the same tick as close(), in order, then ends the stream', async () => {
+      const s = await start();
+      const one = await open(s, '?then=send-close');
+      await one.done;
+      expect(one.events.map((e) => e.data)).toEqual(['only']);
+      const two = await open(s, '?then=send-send-close');
+      await two.done;
+      expect(two.events.map((e) => e.data)).toEqual(['a', 'b']);
+      await expectConnections(s, 0);
+    });
+
+    it('delivers every piped token, then the done event, then ends (the LLM pattern)', async () => {
+      const s = await start();
+      const reader = await open(s, '?then=pipe-done');
+      await reader.done;
+      expect(reader.events.map((e) => [e.event, e.data])).toEqual([
+        ...PIPED_TOKENS.map((token) => ['message', token]),
+        ['done', String(PIPED_TOKENS.length)],
+      ]);
+      await expectConnections(s, 0);
+    });
+
+    it('delivers a broadcast made right before a graceful shutdown, then ends every stream', async () => {
+      const s = await start();
+      const readers = await Promise.all([open(s), open(s, '?topic=a')]);
+      await expectConnections(s, 2);
+      const shutdown = s.shutdownAfterBroadcast({ event: 'bye', data: 'last' });
+      server = undefined;
+      await shutdown;
+      await Promise.all(readers.map((r) => r.done));
+      for (const reader of readers) expect(reader.events.map((e) => [e.event, e.data])).toEqual([['bye', 'last']]);
+    });
+
+    it('answers HEAD with the SSE head and no body at once, and opens no stream', async () => {
+      const s = await start();
+      // A GET pipelined behind the HEAD is answered only once the HEAD response is complete.
+      const raw = await openPipelined(s, `HEAD /events HTTP/1.1\r\n${STREAM_HEADERS}GET /events HTTP/1.1\r\n${STREAM_HEADERS}`);
+      const text = await raw.until((t) => {
+        const second = t.indexOf('HTTP/1.1 ', 1);
+        return second !== -1 && t.includes('\r\n\r\n', second);
+      }, 2_000);
+      const headEnd = text.indexOf('\r\n\r\n') + 4;
+      const head = text.slice(0, headEnd).toLowerCase();
+      expect(head).toMatch(/^http\/1\.1 200/);
+      expect(head).toContain('content-type: text/event-stream; charset=utf-8');
+      expect(head).toContain('cache-control: no-cache, no-transform');
+      expect(text.slice(headEnd)).toMatch(/^HTTP\/1\.1 200/);
+      await expectConnections(s, 1);
+      raw.socket.destroy();
+      await expectConnections(s, 0);
+    });
+
+    it('releases a stream queued behind a pipelined one when the socket closes', async () => {
+      const s = await start({ maxConnectionsPerClient: 4 });
+      const request = `GET /events?client=ada HTTP/1.1\r\n${STREAM_HEADERS}`;
+      // Four sockets, each with a second stream request queued behind the first: were the queued
+      // streams kept after their sockets closed, they would fill ada's four slots.
+      for (let n = 0; n < 4; n++) {
+        const raw = await openPipelined(s, request + request);
+        await raw.until((t) => t.includes('\r\n\r\n'));
+        if (!harness.pipelinedRequestsWait) await expectConnections(s, 2);
+        raw.socket.destroy();
+        await expectConnections(s, 0);
+      }
+      const fifth = await open(s, '?client=ada');
+      expect(fifth.status).toBe(200);
+      await expectConnections(s, 1);
     });
 
     it('answers CORS preflight and adds CORS headers to the stream', async () => {

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { CORS_ORIGIN, createContractBroker, localServer, runContractSuite, streamOptionsFromUrl } from '@ssekit/contract';
+import { afterOpen, CORS_ORIGIN, createContractBroker, localServer, runContractSuite, streamOptionsFromUrl } from '@ssekit/contract';
 import cors from 'cors';
 import express from 'express';
 import { expressSse } from '../src/index.js';
@@ -12,7 +12,7 @@ runContractSuite({
     app.use(cors({ origin: [CORS_ORIGIN] }));
     app.use(expressSse({ broker }));
     app.get('/events', async (req, res) => {
-      await res.sse(streamOptionsFromUrl(req.url));
+      await afterOpen(req.url, await res.sse(streamOptionsFromUrl(req.url)));
     });
     const server = await new Promise<ReturnType<typeof app.listen>>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));

@@ -1,5 +1,5 @@
 import cors from '@fastify/cors';
-import { CORS_ORIGIN, createContractBroker, localServer, runContractSuite, streamOptionsFromUrl } from '@ssekit/contract';
+import { afterOpen, CORS_ORIGIN, createContractBroker, localServer, runContractSuite, streamOptionsFromUrl } from '@ssekit/contract';
 import Fastify from 'fastify';
 import { ssePlugin } from '../src/index.js';
 
@@ -11,7 +11,7 @@ runContractSuite({
     await app.register(cors, { origin: [CORS_ORIGIN] });
     await app.register(ssePlugin, { broker });
     app.get('/events', { sse: true }, async (request, reply) => {
-      await reply.sse(streamOptionsFromUrl(request.url));
+      await afterOpen(request.url, await reply.sse(streamOptionsFromUrl(request.url)));
     });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     return localServer(broker, url, () => app.close());

@@ -11,6 +11,7 @@ import {
 import { createNodeSink, type NodeResponse } from '@ssekit/core/node';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { claimResponse } from './claim-response.js';
 
 /** Options of {@link streamEvents}. */
 export interface StreamEventsOptions<E extends EventMap = EventMap, P = unknown> extends StreamOptions {
@@ -59,9 +60,11 @@ export async function streamEvents<E extends EventMap = EventMap, P = unknown>(
   const outgoing = nodeResponseOf(c);
   try {
     if (outgoing) {
-      const connection = await broker.stream(request, streamOptions, () =>
-        createNodeSink(outgoing, { headers: Object.fromEntries(c.res.headers), exclusive: true }),
-      );
+      const connection = await broker.stream(request, streamOptions, () => {
+        const sink = createNodeSink(outgoing, { headers: Object.fromEntries(c.res.headers) });
+        claimResponse(outgoing, sink);
+        return sink;
+      });
       runOnOpen(connection, onOpen);
       return alreadySent();
     }

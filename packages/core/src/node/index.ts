@@ -5,5 +5,6 @@
  * @module
  */
 export { type ClosableServer, type CloseServerOptions, closeServer } from './close-server.js';
-export { createNodeSink, type NodeRequest, type NodeResponse, type NodeSinkOptions } from './node-sink.js';
+export type { NodeRequest, NodeResponse, NodeSink } from './node-sink.js';
+export { createNodeSink, type NodeSinkOptions } from './stream-head.js';
 export { toStreamRequest } from './stream-request.js';
