@@ -11,25 +11,18 @@ import { ReplyError } from 'ioredis';
  * outcome unknown: the entry may be in the stream and be delivered, and a retry may duplicate it.
  */
 export function publishFailure(cause: unknown): SseTransportError {
-  if (refused(cause)) {
-    const reason = cause instanceof Error ? `: ${cause.message}` : '';
-    return new SseTransportError(`Redis did not store the event${reason}. It was not published.`, { cause });
+  if (cause instanceof Error && (cause instanceof ReplyError || cause.name === 'ReplyError')) {
+    return new SseTransportError(`Redis did not store the event: ${cause.message}. It was not published.`, { cause });
   }
+  // ioredis refused to send: the writer was not connected (no offline queue, see connections.ts).
+  if (cause instanceof Error && /isn't writeable/.test(cause.message)) return notSent('the Redis connection is down', cause);
   return new SseTransportError(
     'The outcome of the publish is unknown: Redis did not answer (timeout, or the connection dropped after the event was sent). The event may have been stored and may still be delivered; publishing it again may deliver it twice.',
     { cause },
   );
 }
 
-/** True when the failure proves Redis did not store the entry. */
-function refused(cause: unknown): boolean {
-  if (!(cause instanceof Error)) return false;
-  if (cause instanceof ReplyError || cause.name === 'ReplyError') return true;
-  // ioredis refused to send: the writer was not connected (no offline queue, see connections.ts).
-  return /isn't writeable/.test(cause.message);
-}
-
-/** The error for a publish the transport did not send because the writer was not connected. */
-export function notSent(detail: string): SseTransportError {
-  return new SseTransportError(`Cannot publish: ${detail}. Nothing was sent to Redis; the event was not stored.`);
+/** The error for a publish that was never sent to Redis. */
+export function notSent(detail: string, cause?: unknown): SseTransportError {
+  return new SseTransportError(`Cannot publish: ${detail}. Nothing was sent to Redis; the event was not stored.`, { cause });
 }

@@ -67,7 +67,11 @@ async function failure(work: () => unknown): Promise<unknown> {
 
 const frame = (n: number) => `data: ${n}\n\n`;
 /** An entry id as a transport position: both parts zero-padded to 20 digits. */
-const position = (entryId: string) => entryId.split('-').map((part) => part.padStart(20, '0')).join('-');
+const position = (entryId: string) =>
+  entryId
+    .split('-')
+    .map((part) => part.padStart(20, '0'))
+    .join('-');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('publish and live delivery', () => {
