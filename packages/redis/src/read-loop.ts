@@ -142,6 +142,8 @@ export class ReadLoop {
           if (this.connection === sentOn && sentOn === this.checkedConnection) this.deliver(xreadEntries(woke));
         }
         const sentOn = this.connection;
+        // Publishes answered before the snapshot is sent ran before it; later ones may not have.
+        const ownBefore = this.ownLast;
         const withRunId = sentOn !== this.checkedConnection || this.state === undefined;
         const snapshot = await this.interruptible(takeSnapshot(reader, this.options, this.state?.cursor, withRunId));
         if (snapshot === STOPPED || this.stopped) break;
@@ -150,7 +152,7 @@ export class ReadLoop {
         if (this.connection !== sentOn) continue;
         if (withRunId) this.checkedConnection = sentOn;
         if (this.state === undefined) this.begin(snapshot);
-        else this.apply(this.state, snapshot);
+        else this.apply({ ...this.state, ownLast: ownBefore }, snapshot);
         idle = snapshot.entries.length < readCount;
       } catch (error) {
         if (this.stopped) break;
@@ -180,7 +182,7 @@ export class ReadLoop {
   }
 
   private apply(state: ReadState, snapshot: Snapshot): void {
-    const verdict = judge({ ...state, ownLast: this.ownLast }, snapshot, this.options.readCount);
+    const verdict = judge(state, snapshot, this.options.readCount);
     if (verdict.lost !== undefined) {
       try {
         this.output.gap(verdict.lost);
