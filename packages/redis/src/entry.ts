@@ -7,11 +7,12 @@
  * (entries with and without a custom id alternate in some apps).
  */
 import type { TransportMessage } from '@ssekit/core';
+import { positionOf } from './stream-id.js';
 
 /** A stream entry as Redis returns it: `[id, [field, value, field, value, …]]`. */
 export type RawEntry = [id: string, fields: string[]];
 
-/** A decoded entry: the message the broker gets, and the stream position it came from. */
+/** A decoded entry: the message the broker gets (with its `position`), and the entry id it came from. */
 export interface Entry {
   /** The stream entry id (the cursor), whatever id the message carries. */
   readonly entryId: string;
@@ -52,7 +53,11 @@ export function decodeEntry(raw: unknown): Entry | undefined {
   }
   if (!Array.isArray(channels) || !channels.every((channel) => typeof channel === 'string')) return undefined;
   const id = typeof customId === 'string' ? customId : entryId;
-  return { entryId, message: { id, channels: channels as string[], frame } };
+  // The position is the entry's, whatever id the publisher gave: the seam compares positions.
+  const position = positionOf(entryId);
+  const message: TransportMessage =
+    position === undefined ? { id, channels: channels as string[], frame } : { id, channels: channels as string[], frame, position };
+  return { entryId, message };
 }
 
 /** The entries of an `XRANGE`/`XREVRANGE` reply (an array of raw entries). */

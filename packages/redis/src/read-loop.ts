@@ -1,41 +1,57 @@
 import { SseTransportError, type TransportMessage } from '@ssekit/core';
 import type { Redis } from 'ioredis';
 import { openReader } from './connections.js';
+import { judge, type ReadState } from './continuity.js';
 import { decodeEntry } from './entry.js';
 import type { ResolvedOptions } from './options.js';
-import { streamInfo, xreadEntries } from './replies.js';
+import { Progress } from './progress.js';
+import { xreadEntries } from './replies.js';
+import { type Snapshot, takeSnapshot } from './snapshot.js';
 import { compareStreamIds, parseStreamId, type StreamId } from './stream-id.js';
 
 const STOPPED = Symbol('stopped');
 
-interface Waiter {
-  readonly target: StreamId;
-  readonly resolve: () => void;
+/** What the loop hands on: entries in stream order, and history it found lost. */
+export interface ReadLoopOutput {
+  message(message: TransportMessage): void;
+  gap(detail: string): void;
 }
 
 /**
- * The node's one blocking reader: `XREAD BLOCK` on a dedicated connection, handing every entry
- * to `deliver` in stream order, whatever the number of local clients.
+ * The node's one reader, on a dedicated connection, handing every entry to `output.message` in
+ * stream order, whatever the number of local clients.
  *
- * It remembers the id of the last entry it read (the cursor) and always reads after it, so after
- * a dropped connection or a Redis restart it resumes where it stopped and delivers what was
- * added meanwhile, as long as the stream still retains it.
+ * It reads in {@link Snapshot}s (`XINFO STREAM` and `XREAD` after its cursor in one `MULTI`) and
+ * judges each one before delivering it (see continuity.ts), so events lost behind its cursor (a
+ * Redis restart without persistence, a failover, trimming faster than it reads) are reported
+ * through `output.gap` where they were lost, never skipped silently. When caught up it waits in
+ * `XREAD BLOCK` and delivers what that returns; the snapshot after it checks the count.
+ * After every reconnect the snapshot also asks `INFO server` for the `run_id`, and a reply that
+ * arrives on another connection than the one that was checked is read again.
+ *
+ * It keeps its cursor through reconnects and restarts: entries after it are delivered (a
+ * restarted Redis issues ids from its clock, after the old ones), entries at or before it never
+ * again, so no entry is delivered twice.
  */
 export class ReadLoop {
   private reader: Redis | undefined;
-  private cursor: string | undefined;
+  private state: ReadState | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  /** Counts connections of the reader: a snapshot is only trusted on the one it was checked on. */
+  private connection = 0;
+  private checkedConnection = -1;
+  private ownLast: StreamId | undefined;
   /** Settles when `stop()` is called; raced against every wait, see {@link ReadLoop.interruptible}. */
   private readonly stopSignal: Promise<typeof STOPPED>;
   private signalStop: () => void = () => {};
-  private readonly waiters = new Set<Waiter>();
+  private readonly progress = new Progress();
   private readonly startWaiters = new Set<() => void>();
 
   constructor(
     private readonly template: Redis,
     private readonly options: ResolvedOptions,
-    private readonly deliver: (message: TransportMessage) => void,
+    private readonly output: ReadLoopOutput,
   ) {
     this.stopSignal = new Promise((resolve) => {
       this.signalStop = () => resolve(STOPPED);
@@ -51,6 +67,7 @@ export class ReadLoop {
   start(): void {
     if (this.running || this.stopped) return;
     this.reader = openReader(this.template, this.options);
+    this.reader.on('connect', () => this.connection++);
     this.running = this.run(this.reader);
   }
 
@@ -59,7 +76,7 @@ export class ReadLoop {
    * added while the node starts is either in the replay or read live, never in neither.
    */
   started(timeout: number): Promise<void> {
-    if (this.cursor !== undefined) return Promise.resolve();
+    if (this.state !== undefined) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.startWaiters.delete(onStart);
@@ -73,27 +90,24 @@ export class ReadLoop {
     });
   }
 
+  /** Tells the loop an entry id this node's own publish got back (checked after a restart). */
+  published(entryId: StreamId): void {
+    if (this.ownLast === undefined || compareStreamIds(entryId, this.ownLast) > 0) this.ownLast = entryId;
+  }
+
+  /** The newest entry id this node published, if any. */
+  get newestPublished(): StreamId | undefined {
+    return this.ownLast;
+  }
+
   /**
-   * Resolves once every entry up to `target` has been handed to `deliver` (or trimmed before the
-   * loop got to it), or after `timeout` ms. Replay waits for this before it returns, so an entry
-   * that is both replayed and delivered live reaches the broker while it still de-duplicates.
+   * Resolves once every entry up to `target` has been delivered, or can no longer be (trimmed or
+   * lost), or after `timeout` ms, or at once when the loop is not running. Nothing depends on it
+   * for correctness (positions settle the replay seam); it spares the broker holding live events.
    */
   reached(target: StreamId, timeout: number): Promise<void> {
-    if (this.isPast(target) || !this.active) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const waiter: Waiter = {
-        target,
-        resolve: () => {
-          clearTimeout(timer);
-          this.waiters.delete(waiter);
-          resolve();
-        },
-      };
-      // Past the bound the loop is stalled (Redis unreachable); replaying anyway beats failing,
-      // and the broker still de-duplicates whatever the loop delivers before the replay lands.
-      const timer = setTimeout(waiter.resolve, timeout);
-      this.waiters.add(waiter);
-    });
+    if (!this.active) return Promise.resolve();
+    return this.progress.wait(target, timeout, (id) => this.isPast(id));
   }
 
   /** Stops reading and disconnects the dedicated connection. */
@@ -101,48 +115,120 @@ export class ReadLoop {
     this.stopped = true;
     this.signalStop();
     this.reader?.disconnect();
-    for (const waiter of [...this.waiters]) waiter.resolve();
+    this.progress.settleAll();
     await this.running;
   }
 
   private isPast(target: StreamId): boolean {
-    const cursor = this.cursor === undefined ? undefined : parseStreamId(this.cursor);
+    const cursor = this.state === undefined ? undefined : parseStreamId(this.state.cursor);
     return cursor !== undefined && compareStreamIds(cursor, target) >= 0;
   }
 
   private async run(reader: Redis): Promise<void> {
-    const { streamKey, readCount, blockTimeout } = this.options;
+    const { streamKey, blockTimeout, readCount } = this.options;
     let failures = 0;
+    let idle = false;
     while (!this.stopped) {
       try {
-        if (this.cursor === undefined) {
-          const start = await this.interruptible(this.lastGeneratedId(reader));
-          if (start === STOPPED) break;
-          this.setStart(start);
+        if (idle && this.state) {
+          const sentOn = this.connection;
+          const woke = await this.interruptible(
+            reader.call('XREAD', 'COUNT', String(readCount), 'BLOCK', String(blockTimeout), 'STREAMS', streamKey, this.state.cursor),
+          );
+          if (woke === STOPPED || this.stopped) break;
+          // Redis answers a waiting XREAD right after the command that added an entry, so what it
+          // returns follows the cursor directly; the snapshot taken next checks the count anyway.
+          // Only on the connection whose instance was checked, though.
+          if (this.connection === sentOn && sentOn === this.checkedConnection) this.deliver(xreadEntries(woke));
         }
-        const pending = [...this.waiters];
-        const reply = await this.interruptible(
-          reader.call('XREAD', 'COUNT', String(readCount), 'BLOCK', String(blockTimeout), 'STREAMS', streamKey, this.cursor as string),
-        );
-        if (reply === STOPPED || this.stopped) break;
+        const sentOn = this.connection;
+        // Publishes answered before the snapshot is sent ran before it; later ones may not have.
+        const ownBefore = this.ownLast;
+        const withRunId = sentOn !== this.checkedConnection || this.state === undefined;
+        const snapshot = await this.interruptible(takeSnapshot(reader, this.options, this.state?.cursor, withRunId));
+        if (snapshot === STOPPED || this.stopped) break;
         failures = 0;
-        const entries = xreadEntries(reply);
-        if (entries.length === 0) {
-          // Nothing after the cursor, so whatever a waiter asked for was trimmed before we read it.
-          for (const waiter of pending) waiter.resolve();
-          continue;
-        }
-        for (const raw of entries) this.handle(raw);
-        for (const waiter of [...this.waiters]) if (this.isPast(waiter.target)) waiter.resolve();
+        // Asked before a reconnect, answered after it: the new instance was not checked yet.
+        if (this.connection !== sentOn) continue;
+        if (withRunId) this.checkedConnection = sentOn;
+        if (this.state === undefined) this.begin(snapshot);
+        else this.apply({ ...this.state, ownLast: ownBefore }, snapshot);
+        idle = snapshot.entries.length < readCount;
       } catch (error) {
         if (this.stopped) break;
         this.options.onError(error);
         // A client whose retry strategy gave up stays closed until told to connect again.
         if (reader.status === 'end') reader.connect().catch(() => {});
         failures++;
+        idle = false;
         await this.interruptible(new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 50 * 2 ** failures))));
       }
     }
+  }
+
+  /** The starting point: the stream's newest entry (everything before it is history). */
+  private begin(snapshot: Snapshot): void {
+    const stream = snapshot.stream;
+    this.state = {
+      cursor: stream?.lastGeneratedId ?? '0-0',
+      count: stream ? stream.entriesAdded : 0,
+      runId: snapshot.runId,
+      lastGeneratedId: stream?.lastGeneratedId,
+      entriesAdded: stream?.entriesAdded,
+      ownLast: undefined,
+    };
+    for (const onStart of this.startWaiters) onStart();
+    this.startWaiters.clear();
+  }
+
+  private apply(state: ReadState, snapshot: Snapshot): void {
+    const verdict = judge(state, snapshot, this.options.readCount);
+    if (verdict.lost !== undefined) {
+      try {
+        this.output.gap(verdict.lost);
+      } catch (error) {
+        this.options.onError(error);
+      }
+      // Whatever flush() or a replay waited for may be among the lost entries.
+      this.progress.settleAll();
+    }
+    const stream = snapshot.stream;
+    this.state = {
+      cursor: state.cursor,
+      count: verdict.count,
+      runId: snapshot.runId ?? state.runId,
+      lastGeneratedId: stream?.lastGeneratedId,
+      entriesAdded: stream?.entriesAdded,
+      ownLast: undefined,
+    };
+    this.deliver(snapshot.entries);
+    // Caught up: anything up to the newest id was delivered or is gone for good.
+    const last = stream && parseStreamId(stream.lastGeneratedId);
+    if (last && snapshot.entries.length < this.options.readCount) this.progress.settleUpTo(last);
+  }
+
+  /** Hands on raw entries read after the cursor, moving the cursor and the count past each. */
+  private deliver(entries: readonly unknown[]): void {
+    const state = this.state;
+    if (!state) return;
+    let { cursor, count } = state;
+    for (const raw of entries) {
+      const entry = decodeEntry(raw);
+      const entryId = entry?.entryId ?? (Array.isArray(raw) && typeof raw[0] === 'string' ? raw[0] : undefined);
+      if (entryId === undefined || !parseStreamId(entryId)) continue;
+      // An entry someone else wrote is skipped, but read past and counted.
+      cursor = entryId;
+      if (count !== undefined) count++;
+      this.state = { ...state, cursor, count };
+      if (!entry) continue;
+      try {
+        this.output.message(entry.message);
+      } catch (error) {
+        this.options.onError(error);
+      }
+    }
+    const at = parseStreamId(cursor);
+    if (at) this.progress.settleUpTo(at);
   }
 
   /**
@@ -153,34 +239,5 @@ export class ReadLoop {
   private interruptible<T>(promise: Promise<T>): Promise<T | typeof STOPPED> {
     promise.catch(() => {}); // it may still reject after the loop has let go of it
     return Promise.race([promise, this.stopSignal]);
-  }
-
-  private handle(raw: unknown): void {
-    const entry = decodeEntry(raw);
-    if (entry) {
-      this.cursor = entry.entryId;
-      try {
-        this.deliver(entry.message);
-      } catch (error) {
-        this.options.onError(error);
-      }
-    } else if (Array.isArray(raw) && typeof raw[0] === 'string' && parseStreamId(raw[0])) {
-      this.cursor = raw[0]; // an entry someone else wrote: skip it, but read past it
-    }
-  }
-
-  private async lastGeneratedId(reader: Redis): Promise<string> {
-    try {
-      return streamInfo(await reader.xinfo('STREAM', this.options.streamKey))?.lastGeneratedId ?? '0-0';
-    } catch (error) {
-      if (error instanceof Error && /no such key/i.test(error.message)) return '0-0';
-      throw error;
-    }
-  }
-
-  private setStart(cursor: string): void {
-    this.cursor = cursor;
-    for (const onStart of this.startWaiters) onStart();
-    this.startWaiters.clear();
   }
 }

@@ -2,7 +2,8 @@ import { SseTransportError } from '@ssekit/core';
 import type { Redis } from 'ioredis';
 
 /**
- * Resolves once `client` is connected, or rejects with `SseTransportError` after `timeout` ms.
+ * Resolves once `client` is connected, or rejects with `SseTransportError` after `timeout` ms
+ * (its message says nothing was sent: a publish that fails here was certainly not stored).
  *
  * The writer keeps no offline queue (see connections.ts), so a command sent while it reconnects
  * fails at once. Waiting here first turns a brief reconnect into a short delay instead of an
@@ -25,11 +26,15 @@ export function whenReady(client: Redis, timeout: number, doing: string): Promis
     };
     const onEnd = () => {
       done();
-      reject(new SseTransportError(`Cannot ${doing}: Redis is unreachable (the connection gave up reconnecting).`));
+      reject(
+        new SseTransportError(`Cannot ${doing}: Redis is unreachable (the connection gave up reconnecting). Nothing was sent to Redis.`),
+      );
     };
     const timer = setTimeout(() => {
       done();
-      reject(new SseTransportError(`Cannot ${doing}: Redis is unreachable (not connected after ${timeout} ms).`));
+      reject(
+        new SseTransportError(`Cannot ${doing}: Redis is unreachable (not connected after ${timeout} ms). Nothing was sent to Redis.`),
+      );
     }, timeout);
     client.on('ready', onReady);
     client.on('end', onEnd);

@@ -3,11 +3,12 @@ import { Redis } from 'ioredis';
 import { openWriter } from './connections.js';
 import { entryFields } from './entry.js';
 import { type RedisTransportOptions, resolveOptions } from './options.js';
+import { notSent, publishFailure } from './publish-error.js';
 import { appendEntry } from './publish-script.js';
 import { ReadLoop } from './read-loop.js';
 import { whenReady } from './ready.js';
 import { customIdKey, readReplay } from './replay.js';
-import { looksLikeStreamId } from './stream-id.js';
+import { looksLikeStreamId, parseStreamId } from './stream-id.js';
 
 /**
  * A {@link Transport} over one Redis Stream: every node of the app appends published events to
@@ -19,8 +20,16 @@ import { looksLikeStreamId } from './stream-id.js';
  * are refused with `SseEncodeError`, code `INVALID_ID`, as they would be mistaken for entry ids).
  *
  * `publish` rejects with `SseTransportError` (code `TRANSPORT_FAILED`) when Redis is unreachable
- * or does not answer within `timeout`; the event is then not stored later either (nothing is
- * queued or re-sent). The read loop reconnects by itself and resumes after the last entry it read.
+ * or refuses the event: then it was not stored, and never will be (nothing is queued or re-sent).
+ * When the answer is lost in flight (no answer within `timeout`, the connection dropping after
+ * sending) the message says the outcome is unknown: the event may have been stored and be
+ * delivered, and retrying may duplicate it.
+ *
+ * The read loop reconnects by itself and resumes after the last entry it read. History it finds
+ * lost behind its cursor (Redis restarted without persistence or failed over to a replica that
+ * lacks it, or entries trimmed before the loop read them) is reported to the listeners' `gap()`
+ * before the entries that follow, so the broker can tell the open streams. Every delivered and
+ * replayed message carries `position`: its entry id with both parts zero-padded to 20 digits.
  *
  * @example
  * ```ts
@@ -40,8 +49,14 @@ export function createRedisTransport(options: RedisTransportOptions): Transport 
   const template = typeof options.redis === 'string' ? new Redis(options.redis, { lazyConnect: true }) : options.redis;
   const writer = openWriter(template, resolved);
   const listeners = new Set<TransportListener>();
-  const loop = new ReadLoop(template, resolved, (message) => {
-    for (const listener of listeners) listener.message(message);
+  const loop = new ReadLoop(template, resolved, {
+    message(message) {
+      for (const listener of listeners) listener.message(message);
+    },
+    gap(detail) {
+      resolved.onError(new SseTransportError(`Redis lost events before this node read them: ${detail}`));
+      for (const listener of listeners) listener.gap({ detail });
+    },
   });
   let closed = false;
 
@@ -60,13 +75,18 @@ export function createRedisTransport(options: RedisTransportOptions): Transport 
         );
       }
       await whenReady(writer, resolved.timeout, 'publish');
+      // It may have dropped again meanwhile; a command sent now would be refused unsent anyway.
+      if (writer.status !== 'ready') throw notSent(`the Redis connection is ${writer.status}`);
+      let entryId: string;
       try {
         const indexKey = id === undefined || id === '' ? undefined : customIdKey(resolved, id);
-        const entryId = await appendEntry(writer, resolved, entryFields(channels, frame, id), indexKey);
-        return id ?? entryId;
+        entryId = await appendEntry(writer, resolved, entryFields(channels, frame, id), indexKey);
       } catch (cause) {
-        throw new SseTransportError('Redis did not store the event; it was not published.', { cause });
+        throw publishFailure(cause);
       }
+      const parsed = parseStreamId(entryId);
+      if (parsed) loop.published(parsed);
+      return id ?? entryId;
     },
 
     subscribe(listener) {
@@ -88,8 +108,15 @@ export function createRedisTransport(options: RedisTransportOptions): Transport 
       } catch (cause) {
         throw new SseTransportError('Redis could not replay the history after Last-Event-ID.', { cause });
       }
+      // Not needed for correctness (`through` settles the seam), but a loop that is close behind
+      // delivers first and the broker holds fewer live events meanwhile.
       if (replayed.upTo) await loop.reached(replayed.upTo, resolved.timeout);
       return replayed.result;
+    },
+
+    async flush(timeout) {
+      const newest = loop.newestPublished;
+      if (newest !== undefined) await loop.reached(newest, timeout);
     },
 
     async close() {

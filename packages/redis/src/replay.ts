@@ -3,9 +3,9 @@ import type { Redis } from 'ioredis';
 import { decodeEntry, rangeEntries } from './entry.js';
 import type { ResolvedOptions } from './options.js';
 import { streamInfo } from './replies.js';
-import { compareStreamIds, parseStreamId, type StreamId } from './stream-id.js';
+import { compareStreamIds, parseStreamId, positionOf, type StreamId } from './stream-id.js';
 
-/** A replay, and the newest stream position it accounts for. */
+/** A replay (`result.through` is `upTo` as a position), and the newest entry id it accounts for. */
 export interface Replayed {
   readonly result: ReplayResult;
   /** The read loop must have delivered up to here before the replay is handed over. */
@@ -104,5 +104,7 @@ export async function readReplay(
     const lastId = Array.isArray(lastOfPage) && typeof lastOfPage[0] === 'string' ? parseStreamId(lastOfPage[0]) : undefined;
     if (lastId && compareStreamIds(lastId, upTo) > 0) upTo = lastId;
   }
-  return { result: gap ? { messages, gap } : { messages }, upTo };
+  // `through`: live events up to here were read by this replay (or are not on these channels).
+  const through = positionOf(upTo);
+  return { result: { messages, ...(gap ? { gap } : {}), ...(through ? { through } : {}) }, upTo };
 }

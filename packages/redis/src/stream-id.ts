@@ -38,3 +38,19 @@ export function compareStreamIds(a: StreamId, b: StreamId): number {
   if (a.seq !== b.seq) return a.seq < b.seq ? -1 : 1;
   return 0;
 }
+
+/** The `<ms>-<seq>` text of a parsed id. */
+export function formatStreamId(id: StreamId): string {
+  return `${id.ms}-${id.seq}`;
+}
+
+/**
+ * The transport position of an entry (see `TransportMessage.position` in `@ssekit/core`): both
+ * parts zero-padded to 20 digits (the width of 2^64 - 1), so positions of any entries compare with
+ * `<` as strings exactly as the entries are ordered in the stream.
+ */
+export function positionOf(id: StreamId | string): string | undefined {
+  const parsed = typeof id === 'string' ? parseStreamId(id) : id;
+  if (!parsed) return undefined;
+  return `${parsed.ms.toString().padStart(20, '0')}-${parsed.seq.toString().padStart(20, '0')}`;
+}

@@ -66,6 +66,12 @@ async function failure(work: () => unknown): Promise<unknown> {
 }
 
 const frame = (n: number) => `data: ${n}\n\n`;
+/** An entry id as a transport position: both parts zero-padded to 20 digits. */
+const position = (entryId: string) =>
+  entryId
+    .split('-')
+    .map((part) => part.padStart(20, '0'))
+    .join('-');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('publish and live delivery', () => {
@@ -110,7 +116,10 @@ describe('client settings', () => {
     const second = await a.publish(['#a'], frame(2));
     await until(() => got.length === 2, 'both events');
     expect(got.map((message) => message.id)).toEqual(['first', second]);
-    expect(await b.replay(['#a'], 'first')).toEqual({ messages: [{ id: second, channels: ['#a'], frame: frame(2) }] });
+    expect(await b.replay(['#a'], 'first')).toEqual({
+      messages: [{ id: second, channels: ['#a'], frame: frame(2), position: position(second) }],
+      through: position(second),
+    });
     expect((await connect().keys(`app:${key}*`)).sort()).toEqual([`app:${key}`, `app:${key}:id:first`]);
   });
 });
@@ -141,7 +150,7 @@ describe('replay', () => {
     const key = newKey();
     const node = transport(key);
     const last = await node.publish(['#a'], frame(1));
-    expect(await node.replay(['#a'], last)).toEqual({ messages: [] });
+    expect(await node.replay(['#a'], last)).toEqual({ messages: [], through: position(last) });
   });
 
   it('pages through long histories', async () => {
@@ -180,7 +189,7 @@ describe('retention', () => {
     expect(await node.replay(['#a'], ids[2] as string)).toEqual({ messages: [], gap: 'expired' });
     expect(await node.replay(['#a'], '0-1')).toEqual({ messages: [], gap: 'expired' });
     const kept = await node.replay(['#a'], ids[7] as string);
-    expect(kept).toEqual({ messages: expect.any(Array) });
+    expect(kept).toEqual({ messages: expect.any(Array), through: position(ids[11] as string) });
     expect(kept.messages.map((message) => message.id)).toEqual(ids.slice(8));
   });
 
@@ -194,7 +203,7 @@ describe('retention', () => {
     expect(length).toBeLessThan(260);
     expect((await node.replay(['#a'], ids[0] as string)).gap).toBe('expired');
     const recent = await node.replay(['#a'], ids[250] as string);
-    expect(recent).toEqual({ messages: expect.any(Array) });
+    expect(recent).toEqual({ messages: expect.any(Array), through: position(ids[259] as string) });
     expect(recent.messages.map((message) => message.id)).toEqual(ids.slice(251));
   });
 
@@ -206,7 +215,7 @@ describe('retention', () => {
     const fresh = await node.publish(['#a'], frame(3));
     expect(await connect().xlen(key)).toBe(1);
     expect(await node.replay(['#a'], old[0] as string)).toEqual({ messages: [], gap: 'expired' });
-    expect(await node.replay(['#a'], fresh)).toEqual({ messages: [] });
+    expect(await node.replay(['#a'], fresh)).toEqual({ messages: [], through: position(fresh) });
   });
 
   it('rejects bounds Redis would refuse', () => {
@@ -225,14 +234,19 @@ describe('custom ids', () => {
     expect(await a.publish(['#orders'], frame(3), 'order-18')).toBe('order-18');
     await until(() => got.length === 3, 'three events');
     expect(got.map((message) => message.id)).toEqual(['order-17', next, 'order-18']);
+    const entryIds = (await connect().xrange(key, '-', '+')).map(([entryId]) => entryId);
+    expect(entryIds[1]).toBe(next);
     const replayed = await b.replay(['#orders'], 'order-17');
+    // Positions are the entries' own, custom ids or not.
     expect(replayed).toEqual({
       messages: [
-        { id: next, channels: ['#orders'], frame: frame(2) },
-        { id: 'order-18', channels: ['#orders'], frame: frame(3) },
+        { id: next, channels: ['#orders'], frame: frame(2), position: position(next) },
+        { id: 'order-18', channels: ['#orders'], frame: frame(3), position: position(entryIds[2] as string) },
       ],
+      through: position(entryIds[2] as string),
     });
-    expect(await b.replay(['#orders'], 'order-18')).toEqual({ messages: [] });
+    expect(got.map((message) => message.position)).toEqual(entryIds.map(position));
+    expect(await b.replay(['#orders'], 'order-18')).toEqual({ messages: [], through: position(entryIds[2] as string) });
     // The lookup key expires with the history it points into.
     const ttl = await connect().pttl(`${key}:id:order-17`);
     expect(ttl).toBeGreaterThan(0);

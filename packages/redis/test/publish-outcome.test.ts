@@ -1,0 +1,99 @@
+/**
+ * What a publish promises: once it resolves, `flush()` waits until this node's listeners have
+ * the event; when it rejects, the message says whether Redis may have stored it.
+ */
+import { isSseError, type Transport, type TransportMessage } from '@ssekit/core';
+import { type RedisServer, startRedis } from '@ssekit/test-utils';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createRedisTransport } from '../src/index.js';
+
+let server: RedisServer;
+const transports: Transport[] = [];
+const clients: Redis[] = [];
+
+beforeAll(async () => {
+  server = await startRedis();
+});
+
+afterAll(async () => {
+  try {
+    await Promise.race([Promise.allSettled(transports.map((transport) => transport.close())), sleep(5_000)]);
+    for (const client of clients) client.disconnect();
+  } finally {
+    await server?.stop();
+  }
+});
+
+const frame = (n: number) => `data: ${n}\n\n`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function failure(work: () => unknown): Promise<Error> {
+  try {
+    await work();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('Expected a failure');
+}
+
+it('flush() resolves once the listener has every event whose publish resolved', async () => {
+  const node = createRedisTransport({ redis: server.url, streamKey: 'flush' });
+  transports.push(node);
+  const got: TransportMessage[] = [];
+  node.subscribe({ message: (message) => got.push(message), gap: () => {} });
+  await node.replay([], '0-0');
+  await node.flush?.(1_000); // nothing published yet: at once
+  for (let round = 0; round < 20; round++) {
+    const ids = await Promise.all([0, 1, 2].map((n) => node.publish(['#a'], frame(3 * round + n))));
+    const started = Date.now();
+    await node.flush?.(2_000);
+    expect(Date.now() - started).toBeLessThan(1_000); // delivered, not timed out
+    for (const id of ids) expect(got.map((message) => message.id)).toContain(id);
+  }
+  expect(got).toHaveLength(60);
+});
+
+it('says the outcome is unknown when the answer to a publish is lost, and that nothing was stored when Redis was unreachable', async () => {
+  const own = await startRedis();
+  const admin = new Redis(own.url, { retryStrategy: () => null });
+  admin.on('error', () => {});
+  clients.push(admin);
+  const pid = Number(/process_id:(\d+)/.exec(await admin.info('server'))?.[1]);
+  try {
+    const node = createRedisTransport({ redis: own.url, streamKey: 'outcome', timeout: 300 });
+    transports.push(node);
+    await node.publish(['#a'], frame(0)); // connected
+
+    // Redis answered with an error: certainly not stored.
+    await admin.set('not-a-stream', 'x');
+    const wrong = createRedisTransport({ redis: own.url, streamKey: 'not-a-stream', timeout: 300 });
+    transports.push(wrong);
+    const rejected = await failure(() => wrong.publish(['#a'], frame(0)));
+    expect(rejected.message).toMatch(/Redis did not store the event: .*WRONGTYPE.*It was not published/);
+
+    process.kill(pid, 'SIGSTOP'); // the command reaches the socket, the answer never comes
+    const lost = await failure(() => node.publish(['#a'], frame(1)));
+    process.kill(pid, 'SIGCONT');
+    expect(isSseError(lost) && lost.code).toBe('TRANSPORT_FAILED');
+    expect(lost.message).toMatch(/outcome of the publish is unknown/);
+    expect(lost.message).toMatch(/may have been stored/);
+    expect(lost.message).not.toMatch(/not published|not stored/);
+    // Indeed: Redis ran it once it woke up.
+    for (const deadline = Date.now() + 2_000; (await admin.xlen('outcome')) < 2 && Date.now() < deadline; ) await sleep(20);
+    expect(await admin.xlen('outcome')).toBe(2);
+
+    await own.kill();
+    const refused = await failure(() => node.publish(['#a'], frame(2)));
+    expect(isSseError(refused) && refused.code).toBe('TRANSPORT_FAILED');
+    expect(refused.message).toMatch(/Nothing was sent to Redis/);
+    expect(refused.message).not.toMatch(/unknown/);
+  } finally {
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      // gone
+    }
+    await own.stop();
+  }
+});
