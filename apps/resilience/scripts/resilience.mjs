@@ -44,6 +44,7 @@ const ORDER = [
   'Reconnect storm',
   'Graceful shutdown',
   'Security defaults',
+  'Delivery edges',
 ];
 const figures = existsSync(resultsDir)
   ? readdirSync(resultsDir)

@@ -1,7 +1,7 @@
 /**
  * The four adapters' apps, built the way their contract tests build them (one `/events` route
- * with `streamOptionsFromUrl`, a CORS allowlist), plus `/health` to probe responsiveness, on a
- * Node HTTP server whose timeouts the test chooses.
+ * with `streamOptionsFromUrl` and the contract's `afterOpen` for `?then=`, a CORS allowlist), plus
+ * `/health` to probe responsiveness, on a Node HTTP server whose timeouts the test chooses.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,7 +9,7 @@ import cors from '@fastify/cors';
 import { createAdaptorServer } from '@hono/node-server';
 import koaCors from '@koa/cors';
 import Router from '@koa/router';
-import { CORS_ORIGIN, streamOptionsFromUrl } from '@ssekit/contract/app';
+import { afterOpen, CORS_ORIGIN, streamOptionsFromUrl } from '@ssekit/contract/app';
 import type { Broker } from '@ssekit/core';
 import { closeServer } from '@ssekit/core/node';
 import { expressSse } from '@ssekit/express';
@@ -106,7 +106,7 @@ async function startFastify(broker: Broker, limits: ServerLimits, serverOptions:
   await app.register(cors, { origin: [CORS_ORIGIN] });
   await app.register(ssePlugin, { broker });
   app.get('/events', { sse: true }, async (request, reply) => {
-    await reply.sse(streamOptionsFromUrl(request.url));
+    await afterOpen(request.url, await reply.sse(streamOptionsFromUrl(request.url)));
   });
   app.get('/health', async () => ({ ok: true }));
   await app.listen({ port, host: '127.0.0.1', ...(limits.backlog !== undefined && { backlog: limits.backlog }) });
@@ -118,7 +118,7 @@ async function startExpress(broker: Broker, limits: ServerLimits, serverOptions:
   app.use(expressCors({ origin: [CORS_ORIGIN] }));
   app.use(expressSse({ broker }));
   app.get('/events', async (req, res) => {
-    await res.sse(streamOptionsFromUrl(req.url));
+    await afterOpen(req.url, await res.sse(streamOptionsFromUrl(req.url)));
   });
   app.get('/health', (_req, res) => {
     res.json({ ok: true });
@@ -132,7 +132,7 @@ async function startKoa(broker: Broker, limits: ServerLimits, serverOptions: htt
   const app = new Koa();
   const router = new Router();
   router.get('/events', async (ctx) => {
-    await ctx.sse(streamOptionsFromUrl(ctx.url));
+    await afterOpen(ctx.url, await ctx.sse(streamOptionsFromUrl(ctx.url)));
   });
   router.get('/health', (ctx) => {
     ctx.body = { ok: true };
@@ -148,7 +148,7 @@ async function startKoa(broker: Broker, limits: ServerLimits, serverOptions: htt
 async function startHono(broker: Broker, limits: ServerLimits, serverOptions: http.ServerOptions, port: number): Promise<Started> {
   const app = new Hono();
   app.use('/events', honoCors({ origin: [CORS_ORIGIN] }));
-  app.get('/events', (c) => streamEvents(c, { broker, ...streamOptionsFromUrl(c.req.url) }));
+  app.get('/events', (c) => streamEvents(c, { broker, ...streamOptionsFromUrl(c.req.url) }, (stream) => afterOpen(c.req.url, stream)));
   app.get('/health', (c) => c.json({ ok: true }));
   // createAdaptorServer is what serve() uses; listening ourselves lets the test set the backlog.
   const server = createAdaptorServer({ fetch: app.fetch, serverOptions }) as http.Server;

@@ -18,6 +18,12 @@ export interface RawAnswer {
   text: string;
   /** The body read as an event stream. */
   stream: OracleResult;
+  /**
+   * The response arrived whole: a chunked body up to its last chunk, a `Content-Length` body in
+   * full, or, without either, a head answering HEAD or a close-delimited body the server closed.
+   * A stream cut off by a reset is not complete.
+   */
+  complete: boolean;
   /** The server closed the connection. */
   closed: boolean;
   /** Milliseconds from the first byte written until the answer was taken. */
@@ -38,15 +44,44 @@ function parse(raw: string, closed: boolean, started: number): RawAnswer {
   const rawBody = headEnd === -1 ? '' : raw.slice(headEnd + 4);
   const body = headers['transfer-encoding'] === 'chunked' ? dechunk(rawBody) : rawBody;
   const text = Buffer.from(body, 'latin1').toString('utf8');
+  const length = headers['content-length'];
+  const complete =
+    headEnd === -1
+      ? false
+      : headers['transfer-encoding'] === 'chunked'
+        ? chunkedComplete(rawBody)
+        : length !== undefined
+          ? rawBody.length >= Number(length)
+          : closed;
   return {
     status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1] ?? 0),
     headers,
     body,
     text,
     stream: parseEventStream(text),
+    complete,
     closed,
     ms: performance.now() - started,
   };
+}
+
+/** The body of a whole chunked response as Latin-1 text (head included), decoded as UTF-8. */
+export function dechunkedBody(response: string): string {
+  const headEnd = response.indexOf('\r\n\r\n');
+  return headEnd === -1 ? '' : Buffer.from(dechunk(response.slice(headEnd + 4)), 'latin1').toString('utf8');
+}
+
+/** True once a chunked body (as Latin-1) holds its last, zero-size chunk. */
+export function chunkedComplete(rawBody: string): boolean {
+  let at = 0;
+  for (;;) {
+    const lineEnd = rawBody.indexOf('\r\n', at);
+    if (lineEnd === -1) return false;
+    const size = Number.parseInt(rawBody.slice(at, lineEnd), 16);
+    if (!Number.isFinite(size)) return false;
+    if (size === 0) return rawBody.includes('\r\n', lineEnd + 2);
+    at = lineEnd + 2 + size + 2;
+  }
 }
 
 export interface ExchangeOptions {

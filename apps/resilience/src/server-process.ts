@@ -19,6 +19,7 @@ export type Command =
   | { cmd: 'publish-start'; topic: string; every: number; batch: number; pad?: number }
   | { cmd: 'publish-stop' }
   | { cmd: 'seq' }
+  | { cmd: 'fill-history'; count: number; size: number }
   | { cmd: 'disconnect-all' }
   | { cmd: 'loop-reset' }
   | { cmd: 'loop' };
@@ -26,6 +27,8 @@ export type Command =
 /** A `probe` answer. */
 export interface Probe {
   heap: number;
+  /** `process.memoryUsage().arrayBuffers` after the same collections (Buffers live outside the heap). */
+  arrayBuffers: number;
   rss: number;
   resources: Record<string, number>;
   listeners: Record<string, number>;
@@ -54,6 +57,7 @@ async function handle(command: Command): Promise<unknown> {
       loop.resume();
       return {
         heap,
+        arrayBuffers: process.memoryUsage().arrayBuffers,
         rss: process.memoryUsage().rss,
         resources: activeResources(),
         listeners: listenerCounts({ server: app.server, process }),
@@ -70,6 +74,13 @@ async function handle(command: Command): Promise<unknown> {
     }
     case 'seq':
       return { seq };
+    case 'fill-history': {
+      // One small event to reconnect after, then `count` broadcasts of `size` characters each,
+      // numbered so a reader can check their order: `e<n>:` padded with `h`.
+      const first = await broker.broadcast({ data: 'first' });
+      for (let n = 1; n <= command.count; n++) await broker.broadcast({ data: `e${n}:`.padEnd(command.size, 'h') });
+      return { first };
+    }
     case 'publish-stop':
       clearInterval(publisher);
       publisher = undefined;

@@ -64,11 +64,26 @@ async function* tokens(): AsyncGenerator<string> {
 }
 
 /**
+ * The message of the error the `?then=pipe-throws` route's source throws: a stand-in for a secret
+ * (a connection string) that must never reach the client.
+ */
+export const PIPE_FAILURE_MESSAGE = 'upstream failed: postgres://app:hunter2@10.0.0.3/db';
+
+/** A model's token stream that fails after its first token. */
+async function* failingTokens(): AsyncGenerator<string> {
+  yield PIPED_TOKENS[0] as string;
+  await new Promise((resolve) => setTimeout(resolve, 1));
+  throw new Error(PIPE_FAILURE_MESSAGE);
+}
+
+/**
  * What the contract route does with the stream it just opened, from its `?then=` query. Every
  * contract app calls it right after opening the stream, in the same tick:
  * - `send-close`: `send({ data: 'only' })`, then `close()`.
  * - `send-send-close`: `send({ data: 'a' })`, `send({ data: 'b' })`, then `close()`.
  * - `pipe-done`: `await pipe(tokens)` ({@link PIPED_TOKENS}), `send({ event: 'done' })`, `close()`.
+ * - `pipe-throws`: `await pipe(source)` whose source yields one token, then throws an error with
+ *   {@link PIPE_FAILURE_MESSAGE}; the rejection reaches the framework as a route error would.
  * - anything else (or none): nothing; the stream stays open.
  */
 export async function afterOpen(url: string, stream: Connection): Promise<void> {
@@ -86,6 +101,9 @@ export async function afterOpen(url: string, stream: Connection): Promise<void> 
       await stream.pipe(tokens());
       stream.send({ event: 'done', data: String(PIPED_TOKENS.length) });
       stream.close();
+      return;
+    case 'pipe-throws':
+      await stream.pipe(failingTokens());
       return;
   }
 }

@@ -7,6 +7,7 @@ export {
   createContractBroker,
   handleControl,
   localServer,
+  PIPE_FAILURE_MESSAGE,
   PIPED_TOKENS,
   remoteServer,
   streamOptionsFromUrl,
