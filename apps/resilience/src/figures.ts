@@ -52,6 +52,25 @@ export function figures(file: string, section: string): (name: string, value: st
   return (name, value) => recordFigure(file, { section, name, value: String(value) });
 }
 
+/**
+ * Figures with one value per adapter: `note` each adapter's value as the tests run, then `flush`
+ * (in `afterAll`) records one row per figure, condensed by {@link perAdapter}.
+ */
+export function adapterFigures(file: string, section: string, adapters: readonly string[]) {
+  const record = figures(file, section);
+  const values: Record<string, Record<string, string>> = {};
+  return {
+    record,
+    note(what: string, adapter: string, value: string): void {
+      values[what] ??= {};
+      (values[what] as Record<string, string>)[adapter] = value;
+    },
+    flush(): void {
+      for (const [what, byAdapter] of Object.entries(values)) record(what, perAdapter(byAdapter, adapters));
+    },
+  };
+}
+
 /** Formats a number with thousands separators. */
 export function count(n: number): string {
   return Math.round(n).toLocaleString('en-US');

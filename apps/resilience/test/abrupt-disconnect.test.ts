@@ -12,22 +12,13 @@ import { createBroker } from '@ssekit/core';
 import { exited, openSse, type SseReader, stopChild, track, waitForOutput } from '@ssekit/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ADAPTERS, type AdapterName, type RunningApp, startApp } from '../src/adapters.js';
-import { count, figures, mib, ms, perAdapter } from '../src/figures.js';
+import { adapterFigures, count, mib, ms } from '../src/figures.js';
 import { settledHeap, sleep, until } from '../src/metrics.js';
 import { SIZE } from '../src/size.js';
 import { startProxy } from '../src/tcp-proxy.js';
 
-const record = figures('abrupt-disconnect', 'Abrupt disconnects');
-const notes: Record<string, Record<string, string>> = {};
-const note = (what: string, adapter: string, value: string) => {
-  notes[what] ??= {};
-  (notes[what] as Record<string, string>)[adapter] = value;
-};
-afterAll(() => {
-  for (const [what, byAdapter] of Object.entries(notes)) {
-    record(what, perAdapter(byAdapter, ADAPTERS));
-  }
-});
+const { record, note, flush } = adapterFigures('abrupt-disconnect', 'Abrupt disconnects', ADAPTERS);
+afterAll(flush);
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 const KIB16 = 'x'.repeat(16 * 1024);

@@ -10,8 +10,8 @@ import { PIPE_FAILURE_MESSAGE, PIPED_TOKENS } from '@ssekit/contract/app';
 import { createBroker } from '@ssekit/core';
 import { openRaw, type RawClient } from '@ssekit/test-utils';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ADAPTERS, type AdapterName, type RunningApp, startApp } from '../src/adapters.js';
-import { count, figures, mib, perAdapter } from '../src/figures.js';
+import { ADAPTERS, type RunningApp, startApp } from '../src/adapters.js';
+import { adapterFigures, count, mib } from '../src/figures.js';
 import { until } from '../src/metrics.js';
 import { dechunkedBody, exchange, getRequest, type RawAnswer } from '../src/raw-http.js';
 import { startServerChild } from '../src/server-child.js';
@@ -19,15 +19,8 @@ import type { Probe } from '../src/server-process.js';
 import { sized } from '../src/size.js';
 import { parseEventStream } from '../src/sse-oracle.js';
 
-const record = figures('delivery-edges', 'Delivery edges');
-const seen: Record<string, Record<string, string>> = {};
-const note = (what: string, adapter: AdapterName, value: string) => {
-  seen[what] ??= {};
-  (seen[what] as Record<string, string>)[adapter] = value;
-};
-afterAll(() => {
-  for (const [what, byAdapter] of Object.entries(seen)) record(what, perAdapter(byAdapter, ADAPTERS));
-});
+const { note, flush } = adapterFigures('delivery-edges', 'Delivery edges', ADAPTERS);
+afterAll(flush);
 
 /** Streams per case in the send-then-close and shutdown tests. */
 const STREAMS = sized(50, 500);

@@ -7,19 +7,15 @@ import { createBroker, GAP_EVENT } from '@ssekit/core';
 import { openSse } from '@ssekit/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ADAPTERS, RECOMMENDED_LIMITS, type RunningApp, startApp } from '../src/adapters.js';
-import { count, figures, mib, ms, perAdapter } from '../src/figures.js';
+import { adapterFigures, count, mib, ms } from '../src/figures.js';
 import { settledHeap, sleep, until } from '../src/metrics.js';
 import { answered, exchange, getRequest, getRequestBytes, type RawAnswer } from '../src/raw-http.js';
 import { sized } from '../src/size.js';
 
 const REPEAT = sized(100, 1_000);
-const record = figures('hostile-requests', 'Hostile requests');
-const outcomes: Record<string, Record<string, string>> = {};
-
-function note(adapter: string, what: string, value: string) {
-  outcomes[what] ??= {};
-  (outcomes[what] as Record<string, string>)[adapter] = value;
-}
+const figuresOf = adapterFigures('hostile-requests', 'Hostile requests', ADAPTERS);
+const _record = figuresOf.record;
+const note = (adapter: string, what: string, value: string) => figuresOf.note(what, adapter, value);
 
 function gapOf(answer: RawAnswer): { lastEventId: unknown; reason: unknown } {
   expect(answer.status).toBe(200);
@@ -35,11 +31,7 @@ function outcomeOf(answer: RawAnswer): string {
   return answer.status === 0 ? (answer.closed ? 'closed, no answer' : 'no answer') : String(answer.status);
 }
 
-afterAll(() => {
-  for (const [what, byAdapter] of Object.entries(outcomes)) {
-    record(what, perAdapter(byAdapter, ADAPTERS));
-  }
-});
+afterAll(figuresOf.flush);
 
 describe.each(ADAPTERS)('%s under hostile requests', (name) => {
   let app: RunningApp;

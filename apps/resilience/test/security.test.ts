@@ -8,20 +8,13 @@ import { createClient } from '@ssekit/client';
 import { type Broker, createBroker, reject } from '@ssekit/core';
 import { openSse } from '@ssekit/test-utils';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ADAPTERS, type AdapterName, CORS_ORIGIN, type RunningApp, startApp } from '../src/adapters.js';
-import { figures, perAdapter } from '../src/figures.js';
+import { ADAPTERS, CORS_ORIGIN, type RunningApp, startApp } from '../src/adapters.js';
+import { adapterFigures } from '../src/figures.js';
 import { sleep, until } from '../src/metrics.js';
 import { answered, exchange, getRequest } from '../src/raw-http.js';
 
-const record = figures('security', 'Security defaults');
-const seen: Record<string, Record<string, string>> = {};
-const note = (what: string, adapter: AdapterName, value: string) => {
-  seen[what] ??= {};
-  (seen[what] as Record<string, string>)[adapter] = value;
-};
-afterAll(() => {
-  for (const [what, byAdapter] of Object.entries(seen)) record(what, perAdapter(byAdapter, ADAPTERS));
-});
+const { note, flush } = adapterFigures('security', 'Security defaults', ADAPTERS);
+afterAll(flush);
 
 const SECRET = 'db password=hunter2 at 10.0.0.3';
 

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { dechunk, openRaw, openSse, waitFor } from '@ssekit/test-utils';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type Broker,
   type BrokerOptions,
@@ -12,19 +12,9 @@ import {
   SseRejectedError,
   type Transport,
 } from '../src/index.js';
-import { type Served, serveBroker } from './helpers/serve.js';
+import { serveBroker, servedBrokers } from './helpers/serve.js';
 
-let served: Served | undefined;
-afterEach(async () => {
-  await served?.close();
-  served = undefined;
-});
-
-async function start(options: BrokerOptions = {}) {
-  const broker = createBroker(options);
-  served = await serveBroker(broker);
-  return { broker, served };
-}
+const start = servedBrokers();
 
 describe('stream response', () => {
   it('flushes status and SSE headers before any event', async () => {

@@ -1,19 +1,10 @@
 import { dechunk, openRaw, openSse, waitFor } from '@ssekit/test-utils';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type BrokerOptions, type Connection, createBroker, SOURCE_ERROR_EVENT } from '../src/index.js';
-import { type Served, serveBroker } from './helpers/serve.js';
+import { describe, expect, it } from 'vitest';
+import { type BrokerOptions, type Connection, SOURCE_ERROR_EVENT } from '../src/index.js';
+import { servedBrokers } from './helpers/serve.js';
 
-let served: Served | undefined;
-afterEach(async () => {
-  await served?.close();
-  served = undefined;
-});
-
-async function start(onStream: (connection: Connection) => void, options: BrokerOptions = {}) {
-  const broker = createBroker({ heartbeatInterval: 0, ...options });
-  served = await serveBroker(broker, onStream);
-  return { broker, served };
-}
+const serve = servedBrokers({ heartbeatInterval: 0 });
+const start = (onStream: (connection: Connection) => void, options: BrokerOptions = {}) => serve(options, onStream);
 
 describe('close delivers what was sent before it', () => {
   it('send then close in one tick: the event arrives, then the stream ends', async () => {

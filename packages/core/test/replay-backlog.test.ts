@@ -1,27 +1,9 @@
 import { openRaw, openSse, waitFor } from '@ssekit/test-utils';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type BrokerOptions,
-  createBroker,
-  createMemoryTransport,
-  GAP_EVENT,
-  type Transport,
-  type TransportListener,
-  type TransportMessage,
-} from '../src/index.js';
-import { type Served, serveBroker } from './helpers/serve.js';
+import { describe, expect, it } from 'vitest';
+import { createMemoryTransport, GAP_EVENT, type Transport, type TransportListener, type TransportMessage } from '../src/index.js';
+import { servedBrokers } from './helpers/serve.js';
 
-let served: Served | undefined;
-afterEach(async () => {
-  await served?.close();
-  served = undefined;
-});
-
-async function start(options: BrokerOptions = {}) {
-  const broker = createBroker({ heartbeatInterval: 0, ...options });
-  served = await serveBroker(broker);
-  return { broker, served };
-}
+const start = servedBrokers({ heartbeatInterval: 0 });
 
 const gc = () => {
   const collect = (globalThis as { gc?: () => void }).gc;

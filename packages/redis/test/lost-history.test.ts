@@ -4,34 +4,21 @@
  * without persistence while a node had not read everything, and trimming overtaking a reader.
  */
 import { execFileSync } from 'node:child_process';
-import type { Transport, TransportGap, TransportMessage } from '@ssekit/core';
-import { type RedisServer, startRedis } from '@ssekit/test-utils';
+import type { TransportGap, TransportMessage } from '@ssekit/core';
+import { startRedis } from '@ssekit/test-utils';
 import { Redis, type RedisOptions } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createRedisTransport, type RedisTransportOptions } from '../src/index.js';
+import { useRedisServer } from './helpers/redis-fixture.js';
 
-let server: RedisServer;
-const clients: Redis[] = [];
-const transports: Transport[] = [];
-
-beforeAll(async () => {
-  server = await startRedis();
-});
-
-afterAll(async () => {
-  try {
-    await Promise.race([Promise.allSettled(transports.map((transport) => transport.close())), sleep(5_000)]);
-    for (const client of clients) client.disconnect();
-  } finally {
-    await server?.stop();
-  }
-});
+const redis = useRedisServer();
+const { clients, transports } = redis;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const frame = (n: number) => `data: ${n}\n\n`;
 
 function connect(options: RedisOptions = {}): Redis {
-  const client = new Redis(server.url, { lazyConnect: true, ...options });
+  const client = new Redis(redis.server.url, { lazyConnect: true, ...options });
   client.on('error', () => {});
   clients.push(client);
   return client;
@@ -120,7 +107,7 @@ it('reports a gap when trimming overtakes a paused reader, then delivers what is
       // Blocks this process (and its read loop) while another process appends 30 entries,
       // trimming the stream to 5: 25 are gone before the loop can read them.
       const script = Array.from({ length: 30 }, (_, i) => `XADD ${streamKey} MAXLEN 5 * c "[\\"#a\\"]" f "data: ${i + 1}\\n\\n"`);
-      execFileSync('redis-cli', ['-p', String(server.port)], { input: `${script.join('\n')}\n` });
+      execFileSync('redis-cli', ['-p', String(redis.server.port)], { input: `${script.join('\n')}\n` });
     },
   });
   await reader.transport.publish(['#a'], frame(0));

@@ -2,28 +2,15 @@
  * What a publish promises: once it resolves, `flush()` waits until this node's listeners have
  * the event; when it rejects, the message says whether Redis may have stored it.
  */
-import { isSseError, type Transport, type TransportMessage } from '@ssekit/core';
-import { type RedisServer, startRedis } from '@ssekit/test-utils';
+import { isSseError, type TransportMessage } from '@ssekit/core';
+import { startRedis } from '@ssekit/test-utils';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createRedisTransport } from '../src/index.js';
+import { useRedisServer } from './helpers/redis-fixture.js';
 
-let server: RedisServer;
-const transports: Transport[] = [];
-const clients: Redis[] = [];
-
-beforeAll(async () => {
-  server = await startRedis();
-});
-
-afterAll(async () => {
-  try {
-    await Promise.race([Promise.allSettled(transports.map((transport) => transport.close())), sleep(5_000)]);
-    for (const client of clients) client.disconnect();
-  } finally {
-    await server?.stop();
-  }
-});
+const redis = useRedisServer();
+const { clients, transports } = redis;
 
 const frame = (n: number) => `data: ${n}\n\n`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -38,7 +25,7 @@ async function failure(work: () => unknown): Promise<Error> {
 }
 
 it('flush() resolves once the listener has every event whose publish resolved', async () => {
-  const node = createRedisTransport({ redis: server.url, streamKey: 'flush' });
+  const node = createRedisTransport({ redis: redis.server.url, streamKey: 'flush' });
   transports.push(node);
   const got: TransportMessage[] = [];
   node.subscribe({ message: (message) => got.push(message), gap: () => {} });

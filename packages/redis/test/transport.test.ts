@@ -1,28 +1,16 @@
 import { isSseError, SseEncodeError, SseTransportError, type Transport, type TransportMessage } from '@ssekit/core';
-import { freePort, type RedisServer, startRedis } from '@ssekit/test-utils';
+import { freePort, startRedis } from '@ssekit/test-utils';
 import { Redis, type RedisOptions } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRedisTransport, type RedisTransportOptions } from '../src/index.js';
+import { useRedisServer } from './helpers/redis-fixture.js';
 
-let server: RedisServer;
-const clients: Redis[] = [];
-const transports: Transport[] = [];
 let keys = 0;
 
-beforeAll(async () => {
-  server = await startRedis();
-});
+const redis = useRedisServer();
+const { clients, transports } = redis;
 
-afterAll(async () => {
-  try {
-    await Promise.race([Promise.allSettled(transports.map((transport) => transport.close())), sleep(5_000)]);
-    for (const client of clients) client.disconnect();
-  } finally {
-    await server?.stop();
-  }
-});
-
-function connect(url = server.url, options: RedisOptions = {}): Redis {
+function connect(url = redis.server.url, options: RedisOptions = {}): Redis {
   const client = new Redis(url, options);
   client.on('error', () => {});
   clients.push(client);
@@ -106,7 +94,7 @@ describe('client settings', () => {
   it("follows the client's keyPrefix for the stream, its reads and custom-id keys", async () => {
     const key = newKey();
     const make = () => {
-      const created = createRedisTransport({ redis: connect(server.url, { keyPrefix: 'app:', lazyConnect: true }), streamKey: key });
+      const created = createRedisTransport({ redis: connect(redis.server.url, { keyPrefix: 'app:', lazyConnect: true }), streamKey: key });
       transports.push(created);
       return created;
     };
@@ -219,8 +207,8 @@ describe('retention', () => {
   });
 
   it('rejects bounds Redis would refuse', () => {
-    expect(() => createRedisTransport({ redis: server.url, maxLength: -1 })).toThrow(RangeError);
-    expect(() => createRedisTransport({ redis: server.url, maxAge: 1.5 })).toThrow(RangeError);
+    expect(() => createRedisTransport({ redis: redis.server.url, maxLength: -1 })).toThrow(RangeError);
+    expect(() => createRedisTransport({ redis: redis.server.url, maxAge: 1.5 })).toThrow(RangeError);
   });
 });
 
@@ -348,7 +336,7 @@ describe('close()', () => {
 
   it('stops the read loop, closes its own connections, leaves yours open, and refuses further work', async () => {
     const admin = connect();
-    const client = connect(server.url, { connectionName: 'close-test' });
+    const client = connect(redis.server.url, { connectionName: 'close-test' });
     await client.ping();
     const node = createRedisTransport({ redis: client, streamKey: newKey() });
     await listen(node);
@@ -367,7 +355,7 @@ describe('close()', () => {
     const admin = connect();
     const count = async () => ((await admin.call('CLIENT', 'LIST')) as string).trim().split('\n').length;
     const baseline = await count();
-    const node = createRedisTransport({ redis: server.url, streamKey: newKey() });
+    const node = createRedisTransport({ redis: redis.server.url, streamKey: newKey() });
     await listen(node);
     await node.publish(['#a'], frame(1));
     expect(await count()).toBe(baseline + 2);

@@ -1,6 +1,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Broker, type Connection, type Sink, SseRejectedError, type StreamOptions } from '../../src/index.js';
+import { afterEach } from 'vitest';
+import {
+  type Broker,
+  type BrokerOptions,
+  type Connection,
+  createBroker,
+  type Sink,
+  SseRejectedError,
+  type StreamOptions,
+} from '../../src/index.js';
 import { createNodeSink, toStreamRequest } from '../../src/node/index.js';
 
 export interface Served {
@@ -58,5 +67,22 @@ export async function serveBroker(broker: Broker, onStream?: (connection: Connec
       await broker.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/**
+ * A `start(options, onStream?)` for a test file: a broker created with `defaults` and `options`,
+ * served on node:http, and closed (with its server) after each test.
+ */
+export function servedBrokers(defaults: BrokerOptions = {}) {
+  let served: Served | undefined;
+  afterEach(async () => {
+    await served?.close();
+    served = undefined;
+  });
+  return async (options: BrokerOptions = {}, onStream?: (connection: Connection) => void) => {
+    const broker = createBroker({ ...defaults, ...options });
+    served = await serveBroker(broker, onStream);
+    return { broker, served };
   };
 }
