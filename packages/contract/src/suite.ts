@@ -115,6 +115,19 @@ export function runContractSuite(harness: ContractHarness): void {
       expect(again.events.map((e) => e.data)).toEqual(['e4', 'e5', 'e6', 'e7']);
     });
 
+    it('replays a history many times the byte cap to a client that reads, paced by its socket', async () => {
+      const s = await start({ maxBufferedBytes: 64 * 1024 });
+      const first = await s.broadcast({ data: 'first' });
+      const payload = (n: number) => `${n}:`.padEnd(32 * 1024, 'r');
+      for (let n = 0; n < 40; n++) await s.broadcast({ data: payload(n) }); // 1.25 MiB, 20x the cap
+      const reader = await open(s, '', { 'last-event-id': first });
+      await reader.waitForEvents(40, 20_000);
+      await s.broadcast({ data: 'live' });
+      await reader.waitForEvents(41);
+      expect(reader.events.map((e) => e.data)).toEqual([...Array.from({ length: 40 }, (_, n) => payload(n)), 'live']);
+      expect((await s.stats()).slowClientCloses).toBe(0);
+    });
+
     it('signals a Last-Event-ID the history cannot serve', async () => {
       const s = await start();
       const reader = await open(s, '', { 'last-event-id': 'not-an-id-we-issued' });
