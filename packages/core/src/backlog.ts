@@ -7,7 +7,7 @@
  * reading holds no copy of its replay. Live events and the stream's own sends that arrive
  * meanwhile queue behind it, in order, and count against `maxBufferedBytes` like any live bytes.
  */
-import type { AnyStream } from './stream.js';
+import type { Sink } from './sink.js';
 import type { TransportMessage } from './transport.js';
 import { encodeWire } from './wire.js';
 
@@ -21,6 +21,19 @@ type Item = TransportMessage | Uint8Array;
 /** The bytes of a transported event as clients receive them: the transport's copy when it kept one. */
 export function encodeMessage(message: TransportMessage): Uint8Array {
   return message.bytes ?? encodeWire(message.id, message.frame);
+}
+
+/** What a backlog needs of the stream it writes for (the broker's per-stream record). */
+export interface BacklogOwner {
+  readonly sink: Sink;
+  readonly host: { readonly counters: { slowClientCloses: number } };
+  backlog: Backlog | undefined;
+  lastId: string | undefined;
+  end(reason: 'slow'): void;
+  /** Writes a chunk the backlog already bounded; false when the socket is full. */
+  writeUncapped(chunk: Uint8Array): boolean;
+  /** Everything is written: back to live writes (or end, if the stream is closing). */
+  backlogDone(): void;
 }
 
 /** See the file comment. Created when a stream opens with a `Last-Event-ID`. */
@@ -39,7 +52,7 @@ export class Backlog {
   constructor(private readonly maxBufferedBytes: number) {}
 
   /** Queues a live chunk behind the replay; drops the stream as slow past the byte cap. */
-  pushLive(stream: AnyStream, chunk: Uint8Array, message?: TransportMessage): void {
+  pushLive(stream: BacklogOwner, chunk: Uint8Array, message?: TransportMessage): void {
     if (this.seam) this.seam.push({ chunk, message });
     else this.items.push(chunk);
     this.liveBytes += chunk.byteLength;
@@ -54,7 +67,7 @@ export class Backlog {
    * arrived meanwhile, minus what the replay already had (by id, or by position up to `through`).
    */
   start(
-    stream: AnyStream,
+    stream: BacklogOwner,
     messages: readonly TransportMessage[],
     notice: Uint8Array | undefined,
     through: number | string | undefined,
@@ -83,11 +96,11 @@ export class Backlog {
   }
 
   /** The stream is ending gracefully: finish writing (once the replay is back), then end it. */
-  close(stream: AnyStream): void {
+  close(stream: BacklogOwner): void {
     if (this.seam === undefined && !this.waiting) this.pump(stream);
   }
 
-  private pump(stream: AnyStream): void {
+  private pump(stream: BacklogOwner): void {
     const sink = stream.sink;
     while (this.head < this.items.length) {
       if (stream.backlog !== this || sink.closed) return;

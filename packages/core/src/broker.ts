@@ -7,11 +7,12 @@ import type { BrokerOptions, BrokerStats, StreamOptions } from './broker-options
 import { Capacity } from './capacity.js';
 import { BROADCAST, Channels, clientChannel, topicChannel } from './channels.js';
 import type { Connection } from './connection.js';
-import { type EncodeOptions, formatEvent } from './encode.js';
+import { type EncodeOptions, formatEvent, type SseEvent } from './encode.js';
 import { isSseError, SseClosedError } from './errors.js';
 import { createFanOut } from './fan-out.js';
 import { EMPTY_COMMENT, startHeartbeat } from './heartbeat.js';
 import { createMemoryTransport } from './memory-transport.js';
+import { Publisher } from './publisher.js';
 import { holdForReplay, replay } from './replay.js';
 import { readLastEventId, type StreamRequest } from './request.js';
 import type { Sink } from './sink.js';
@@ -101,8 +102,6 @@ export function createBroker<E extends EventMap = EventMap, P = unknown>(options
     gaps: 0,
     rejected: 0,
   };
-  /** Publishes not yet answered by the transport: a graceful close waits for them. */
-  const publishing = new Set<Promise<unknown>>();
   let sessionCount = 0;
   let closed = false;
   let closing: Promise<void> | undefined;
@@ -132,27 +131,11 @@ export function createBroker<E extends EventMap = EventMap, P = unknown>(options
   const unsubscribeTransport = transport.subscribe(createFanOut(channels, scheduler, open, stats));
   const stopHeartbeat = startHeartbeat(options.heartbeatInterval ?? 15_000, open, options.closeUnresponsive ?? true, stats);
 
-  const publishTo = (channelNames: readonly string[], event: EventOf<E>): Promise<string> => {
-    if (closed) return Promise.reject(new SseClosedError('BROKER_CLOSED', 'The broker is closed; create a new one to publish again.'));
-    let published: Promise<string>;
-    try {
-      const { id, ...rest } = event as { id?: string | number; data?: unknown; event?: string };
-      // The broker always adds an id line, so a published event is always dispatched: give it data.
-      const body = rest.data === undefined && rest.event === undefined ? { ...rest, data: '' } : rest;
-      const frame = formatEvent(body, encodeOptions);
-      if (id !== undefined) formatEvent({ id }); // validates the id
-      stats.published++;
-      published = Promise.resolve(transport.publish(channelNames, frame, id === undefined ? undefined : String(id)));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const settled: Promise<boolean> = published.then(
-      () => publishing.delete(settled),
-      () => publishing.delete(settled),
-    );
-    publishing.add(settled);
-    return published;
-  };
+  const publisher = new Publisher(transport, encodeOptions, stats);
+  const publishTo = (channelNames: readonly string[], event: EventOf<E>): Promise<string> =>
+    closed
+      ? Promise.reject(new SseClosedError('BROKER_CLOSED', 'The broker is closed; create a new one to publish again.'))
+      : publisher.publish(channelNames, event as SseEvent);
 
   /** Opens the stream's record and registers it: limits, channels, the opening bytes. */
   const register = (request: StreamRequest, clientId: string, principal: P, sink: Sink, retry: number | undefined) => {
@@ -229,7 +212,7 @@ export function createBroker<E extends EventMap = EventMap, P = unknown>(options
 
   /** See {@link Broker.close}. */
   async function shutdown(): Promise<void> {
-    await Promise.race([Promise.all(publishing), delay(closeTimeout)]);
+    await publisher.settled(closeTimeout);
     await transport.flush?.(closeTimeout).catch(() => {});
     stopHeartbeat();
     unsubscribeTransport();
@@ -253,8 +236,4 @@ function headOnly<E extends EventMap, P>(sink: Sink, clientId: string, principal
   const stream = new Stream<E, P>('head', clientId, principal, undefined, sink, { ...host, release: () => {} });
   stream.end('server');
   return stream;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref?.());
 }

@@ -1,0 +1,51 @@
+/**
+ * From `publish()` to the transport: the event validated and serialized once, its id checked,
+ * and the publishes still waiting for the transport's answer tracked, so a graceful close can
+ * wait for them.
+ */
+
+import type { SseEvent } from './encode.js';
+import { type EncodeOptions, formatEvent } from './encode.js';
+import type { Transport } from './transport.js';
+
+export class Publisher {
+  private readonly pending = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly encodeOptions: EncodeOptions,
+    private readonly counters: { published: number },
+  ) {}
+
+  /** Publishes to internal channel names; rejects (never throws) on invalid events. */
+  publish(channels: readonly string[], event: SseEvent): Promise<string> {
+    let published: Promise<string>;
+    try {
+      const { id, ...rest } = event;
+      // The broker always adds an id line, so a published event is always dispatched: give it data.
+      const body = rest.data === undefined && rest.event === undefined ? { ...rest, data: '' } : rest;
+      const frame = formatEvent(body, this.encodeOptions);
+      if (id !== undefined) formatEvent({ id }); // validates the id
+      this.counters.published++;
+      published = Promise.resolve(this.transport.publish(channels, frame, id === undefined ? undefined : String(id)));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const settled: Promise<boolean> = published.then(
+      () => this.pending.delete(settled),
+      () => this.pending.delete(settled),
+    );
+    this.pending.add(settled);
+    return published;
+  }
+
+  /** Resolves once every publish so far has its answer, or after `timeout` ms. */
+  settled(timeout: number): Promise<void> {
+    if (this.pending.size === 0) return Promise.resolve();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeout);
+    });
+    return Promise.race([Promise.all(this.pending).then(() => {}), late]).finally(() => clearTimeout(timer));
+  }
+}
