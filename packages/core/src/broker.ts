@@ -212,8 +212,10 @@ export function createBroker<E extends EventMap = EventMap, P = unknown>(options
 
   /** See {@link Broker.close}. */
   async function shutdown(): Promise<void> {
+    // One budget for both waits: publishes under way, then the transport delivering them.
+    const deadline = Date.now() + closeTimeout;
     await publisher.settled(closeTimeout);
-    await transport.flush?.(closeTimeout).catch(() => {});
+    await transport.flush?.(Math.max(0, deadline - Date.now())).catch(() => {});
     stopHeartbeat();
     unsubscribeTransport();
     await Promise.all([...open].map(endAndWait));
