@@ -73,6 +73,7 @@ describe.each(ADAPTERS)('%s security defaults', (name) => {
       },
       retryDelay: 50,
       retryJitter: 0,
+      formats: { message: 'text' },
     });
     try {
       const got: string[] = [];

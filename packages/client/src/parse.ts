@@ -7,12 +7,25 @@
 export type DataParser = (data: string, event: string) => unknown;
 
 /**
- * The default {@link DataParser}: JSON when the data is JSON, otherwise the text as it is.
+ * How the client reads an event whose format is `'json'` (the default): `JSON.parse`, except that
+ * an event without data (an empty `data:` line, which is what ssekit servers send for
+ * `data: undefined`) gives `undefined`. Throws on anything else that is not JSON.
  *
- * The fallback matches what ssekit servers send: non-string data is serialized to JSON, but a
- * string is written as it is, so `"hello"` arrives as `hello`, which is not JSON. The catch: a
- * string that happens to be valid JSON (`42`, `true`, `null`, `{"a":1}`) comes out parsed. Send
- * such strings JSON-encoded, or set `parse: false`.
+ * @example
+ * ```ts
+ * parseJson('{"n":1}') // { n: 1 }
+ * parseJson('')        // undefined
+ * ```
+ */
+export function parseJson(data: string): unknown {
+  return data === '' ? undefined : JSON.parse(data);
+}
+
+/**
+ * A {@link DataParser} that guesses: JSON when the data is JSON, otherwise the text as it is. Not
+ * the default: a string that happens to be valid JSON (`42`, `true`, `null`, `{"a":1}`) comes out
+ * parsed. Use it only for untyped streams that mix both (`parse: parseJsonOrText`); typed clients
+ * list their text events in `formats` instead.
  *
  * @example
  * ```ts
