@@ -30,7 +30,7 @@ export interface PipeOptions<T, E extends EventMap> {
 
 /**
  * One open event stream to one client session. Created by the broker; adapters hand it to route
- * code (`reply.sse()`, `res.sse()`, `ctx.sse()`, `streamEvents()`).
+ * code (`reply.eventStream()`, `res.sse()`, `ctx.sse()`, `streamEvents()`).
  *
  * @typeParam E - event map that types {@link Connection.send}.
  * @typeParam P - the principal returned by the broker's `authorize` hook (`undefined` without one).
