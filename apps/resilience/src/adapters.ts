@@ -105,8 +105,8 @@ async function startFastify(broker: Broker, limits: ServerLimits, serverOptions:
   });
   await app.register(cors, { origin: [CORS_ORIGIN] });
   await app.register(ssePlugin, { broker });
-  app.get('/events', { sse: true }, async (request, reply) => {
-    await afterOpen(request.url, await reply.sse(streamOptionsFromUrl(request.url)));
+  app.get('/events', { eventStream: true }, async (request, reply) => {
+    await afterOpen(request.url, await reply.eventStream(streamOptionsFromUrl(request.url)));
   });
   app.get('/health', async () => ({ ok: true }));
   await app.listen({ port, host: '127.0.0.1', ...(limits.backlog !== undefined && { backlog: limits.backlog }) });

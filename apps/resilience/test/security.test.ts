@@ -73,6 +73,7 @@ describe.each(ADAPTERS)('%s security defaults', (name) => {
       },
       retryDelay: 50,
       retryJitter: 0,
+      formats: { message: 'text' },
     });
     try {
       const got: string[] = [];
@@ -169,7 +170,7 @@ describe('error handlers of your own', () => {
       void reply.code(status).send({ error: status < 500 && error.expose ? error.message : 'Internal Server Error' });
     });
     fastify.get('/events', async (_request, reply) => {
-      await reply.sse({});
+      await reply.eventStream({});
     });
     const url = await fastify.listen({ port: 0, host: '127.0.0.1' });
     const fastifyAnswer = await exchange(Number(new URL(url).port), getRequest('/events', ['Connection: close']));

@@ -5,9 +5,19 @@ import { createEmitter } from './emitter.js';
 import { SseClientError } from './errors.js';
 import { createEventIterator } from './event-iterator.js';
 import { GAP_EVENT, readGap } from './gap.js';
-import type { ClientOptions } from './options.js';
-import { parseJsonOrText } from './parse.js';
-import type { ClientEvent, ClientEventListener, ClientState, DataOf, EventMap, EventName, LifecycleEvents } from './types.js';
+import type { WireEvents } from './jsonify.js';
+import type { ClientOptions, DataFormats } from './options.js';
+import { type DataParser, parseJson, parseJsonOrText } from './parse.js';
+import type {
+  ClientEvent,
+  ClientEventListener,
+  ClientState,
+  DataOf,
+  EventMap,
+  EventName,
+  LifecycleEvents,
+  RegisteredEvents,
+} from './types.js';
 
 /**
  * A live event stream that reconnects by itself. Create one with {@link createClient}.
@@ -61,22 +71,41 @@ export interface Client<E extends EventMap = EventMap> {
 }
 
 /**
+ * The options argument of {@link createClient}: required when the event map declares text events
+ * (they must be listed in `formats`), optional otherwise.
+ */
+export type ClientOptionsArgs<E extends EventMap> =
+  // biome-ignore lint/complexity/noBannedTypes: `{}` asks whether every option is optional
+  {} extends ClientOptions<E> ? [options?: ClientOptions<E>] : [options: ClientOptions<E>];
+
+/**
  * Opens a typed event stream over `fetch` and keeps it open: it reconnects with backoff after
  * errors, drops, stalls and clean ends, sending `Last-Event-ID` so an ssekit server replays what
  * was missed. Works in browsers and in Node >= 20. The first request starts at once.
  *
+ * Data is read as JSON unless `formats` says `'text'` for that event (a typed client must say so
+ * for every event declared as a string), or a `parse` function is given.
+ *
  * @typeParam E - the event map shared with the server: `{ tick: { n: number } }` types `data`.
+ *   Default: the client's `Register['events']`, else any event.
+ * @typeParam D - what listeners receive: by default the JSON wire shape of `E` (`Date` becomes
+ *   `string`, see {@link Jsonify}). With a `parse` deserializer paired with the server's
+ *   serializer, pass `E` again: `createClient<Events, Events>(url, { parse })`.
  * @param url - the stream URL (relative URLs work in browsers).
  * @example
  * ```ts
- * type Events = { tick: { n: number } };
- * const client = createClient<Events>('/events', { headers: { authorization: `Bearer ${token}` } });
- * client.on('tick', (data) => console.log(data.n));
+ * type Events = { tick: { n: number; at: Date }; notice: string };
+ * const client = createClient<Events>('/events', { formats: { notice: 'text' } });
+ * client.on('tick', (data) => console.log(data.n, data.at)); // data.at: string, as JSON carries it
  * client.onLifecycle('gap', () => reload());
  * ```
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#sse-processing-model
  */
-export function createClient<E extends EventMap = EventMap>(url: string | URL, options: ClientOptions = {}): Client<E> {
+export function createClient<E extends EventMap = RegisteredEvents, D extends EventMap = WireEvents<E>>(
+  url: string | URL,
+  ...[options]: ClientOptionsArgs<E>
+): Client<D>;
+export function createClient(url: string | URL, options: ClientOptions = {}): Client {
   const href = String(url);
   const { signal } = options;
   const retryDelay = options.retryDelay ?? 1_000;
@@ -84,7 +113,7 @@ export function createClient<E extends EventMap = EventMap>(url: string | URL, o
   const retryJitter = options.retryJitter ?? 0.3;
   const maxRetries = options.maxRetries ?? Number.POSITIVE_INFINITY;
   const stallTimeout = options.stallTimeout ?? 45_000;
-  const parse = options.parse === false ? undefined : (options.parse ?? parseJsonOrText);
+  const parse = options.parse === false ? undefined : (options.parse ?? parseByFormat(options.formats));
   const method = options.method ?? (options.body == null ? 'GET' : 'POST');
   // Looked up per request and called on globalThis: an unbound `window.fetch` throws "Illegal invocation".
   const doFetch: typeof fetch = (input, init) => (options.fetch ?? globalThis.fetch).call(globalThis, input, init);
@@ -128,10 +157,10 @@ export function createClient<E extends EventMap = EventMap>(url: string | URL, o
       } catch (cause) {
         const error = new SseClientError(
           'PARSE',
-          `The parse option threw on a "${name}" event, which was skipped; fix the parser or the data.`,
-          {
-            cause,
-          },
+          options.parse
+            ? `The parse option threw on a "${name}" event, which was skipped; fix the parser or the data.`
+            : `The data of a "${name}" event is not JSON though formats declares it 'json', so it was skipped; if it is text, set formats: { "${name}": 'text' }.`,
+          { cause },
         );
         return lifecycle.emit('error', error);
       }
@@ -227,6 +256,21 @@ export function createClient<E extends EventMap = EventMap>(url: string | URL, o
       }),
     onLifecycle: (type, listener) => lifecycle.on(type, listener),
     close: () => finish('client'),
+  };
+}
+
+/**
+ * The default parser: each event's data as its `formats` entry says. An event with no entry is
+ * read as JSON, and as the text it is when that fails: an event is never dropped for a format
+ * nobody declared (ssekit servers write strings as they are, everything else as JSON). Only an
+ * event declared `'json'` whose data is not JSON is a `PARSE` error.
+ */
+function parseByFormat(formats: DataFormats | undefined): DataParser {
+  return (data, name) => {
+    const format = formats !== undefined && Object.hasOwn(formats, name) ? formats[name] : undefined;
+    if (format === 'text') return data;
+    if (format === 'json' || data === '') return parseJson(data);
+    return parseJsonOrText(data);
   };
 }
 

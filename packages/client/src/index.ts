@@ -5,20 +5,24 @@
  *
  * @module
  */
-export { type Client, createClient } from './client.js';
+export { type Client, type ClientOptionsArgs, createClient } from './client.js';
 export { isSseClientError, SseClientError, type SseClientErrorCode, type SseClientErrorOptions } from './errors.js';
 export { GAP_EVENT, type GapInfo } from './gap.js';
-export type { ClientOptions, HeadersOption } from './options.js';
-export { type DataParser, parseJsonOrText } from './parse.js';
+export type { Jsonify, WireEvents } from './jsonify.js';
+export type { ClientOptions, DataFormats, DataOptions, HeadersOption, RequestOptions, TextEventName } from './options.js';
+export { type DataParser, parseJson, parseJsonOrText } from './parse.js';
 export type {
   ClientEvent,
   ClientEventListener,
   ClientState,
   CloseInfo,
+  DataFormat,
   DataOf,
   EventMap,
   EventName,
   LifecycleEvents,
   OpenInfo,
   ReconnectingInfo,
+  Register,
+  RegisteredEvents,
 } from './types.js';

@@ -7,12 +7,25 @@
 export type DataParser = (data: string, event: string) => unknown;
 
 /**
- * The default {@link DataParser}: JSON when the data is JSON, otherwise the text as it is.
+ * How the client reads an event whose format is declared `'json'`: `JSON.parse`, except that
+ * an event without data (an empty `data:` line, which is what ssekit servers send for
+ * `data: undefined`) gives `undefined`. Throws on anything else that is not JSON.
  *
- * The fallback matches what ssekit servers send: non-string data is serialized to JSON, but a
- * string is written as it is, so `"hello"` arrives as `hello`, which is not JSON. The catch: a
- * string that happens to be valid JSON (`42`, `true`, `null`, `{"a":1}`) comes out parsed. Send
- * such strings JSON-encoded, or set `parse: false`.
+ * @example
+ * ```ts
+ * parseJson('{"n":1}') // { n: 1 }
+ * parseJson('')        // undefined
+ * ```
+ */
+export function parseJson(data: string): unknown {
+  return data === '' ? undefined : JSON.parse(data);
+}
+
+/**
+ * JSON when the data is JSON, otherwise the text as it is: how the client reads an event that
+ * `formats` does not mention (so no event is dropped for a format nobody declared). A string that
+ * happens to be valid JSON (`42`, `true`, `null`, `{"a":1}`) comes out parsed: typed clients list
+ * their text events in `formats` (the types require it), untyped ones can do the same.
  *
  * @example
  * ```ts

@@ -14,6 +14,31 @@ import type { GapInfo } from './gap.js';
 export type EventMap = Record<string, unknown>;
 
 /**
+ * Declare the app's events once for `@ssekit/client` by module augmentation, and
+ * `createClient(url)` is typed without generics (explicit generics still win). The client
+ * declares its own `Register` so that it needs nothing else installed; give it the same map as
+ * `Register['events']` in `@ssekit/core`.
+ *
+ * @example
+ * ```ts
+ * import type { Events } from '../server/events.js';
+ * declare module '@ssekit/client' {
+ *   interface Register {
+ *     events: Events;
+ *   }
+ * }
+ * ```
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled by the app's module augmentation
+export interface Register {}
+
+/** The registered event map ({@link Register}`['events']`), or the untyped {@link EventMap}. */
+export type RegisteredEvents = Register extends { events: infer E extends EventMap } ? E : EventMap;
+
+/** How one event's data text is read: `'json'` with `JSON.parse`, `'text'` as it is. */
+export type DataFormat = 'json' | 'text';
+
+/**
  * Where a client is in its life.
  *
  * - `connecting`: the first request is on its way.

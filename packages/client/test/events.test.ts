@@ -1,7 +1,7 @@
 import { createBroker } from '@ssekit/core';
 import { waitFor } from '@ssekit/test-utils';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { type ClientEvent, createClient, SseClientError } from '../src/index.js';
+import { type ClientEvent, createClient, type Jsonify, SseClientError } from '../src/index.js';
 import { next, recordLifecycle, track } from './helpers/clients.js';
 import { serve, streamFrom } from './helpers/server.js';
 
@@ -28,15 +28,57 @@ describe('typed events', () => {
     await broker.close();
   });
 
-  it('names events without `event:` message, and passes non-JSON text through', async () => {
+  it('names events without `event:` message, and passes text events through as they are', async () => {
     const { broker, served } = await start();
-    const client = track<Events>(served.url);
+    const client = track<Events>(served.url, { formats: { message: 'text' } });
     const messages: string[] = [];
     client.on('message', (data) => messages.push(data));
     await next(client, 'open');
     await broker.publish('t', { data: 'hello\nworld' });
     await waitFor(() => messages.length === 1, 'message received');
     expect(messages).toEqual(['hello\nworld']);
+    await broker.close();
+  });
+
+  it('keeps a string event a string even when it looks like JSON, through a real server', async () => {
+    const { broker, served } = await start();
+    // The type requires `formats` for the string events; that is what the runtime follows.
+    const client = createClient<Events>(served.url, { formats: { message: 'text', note: 'text' }, retryDelay: 20 });
+    const notes: string[] = [];
+    const ticks: Array<{ n: number }> = [];
+    client.on('note', (data) => notes.push(data));
+    client.on('tick', (data) => ticks.push(data));
+    await next(client, 'open');
+    for (const text of [' 42', 'true', 'null', '{"a":1}', '"quoted"']) await broker.publish('t', { event: 'note', data: text });
+    await broker.publish('t', { event: 'tick', data: { n: 7 } });
+    await waitFor(() => ticks.length === 1, 'the tick after the notes');
+    client.close();
+    expect(notes).toEqual([' 42', 'true', 'null', '{"a":1}', '"quoted"']);
+    expect(notes.map((note) => typeof note)).toEqual(['string', 'string', 'string', 'string', 'string']);
+    expect(ticks).toEqual([{ n: 7 }]);
+    await broker.close();
+  });
+
+  it('never drops an event for its format: undeclared text arrives as text, declared JSON that is not JSON is a PARSE error', async () => {
+    const broker = createBroker<{ tick: { n: number } | undefined }>({ heartbeatInterval: 0 });
+    const served = await serve(streamFrom(broker, { topics: ['t'] }));
+    const lenient = track<{ tick: { n: number } | undefined }>(served.url);
+    const strict = track<{ tick: { n: number } | undefined }>(served.url, { formats: { tick: 'json' } });
+    const errors: SseClientError[] = [];
+    strict.onLifecycle('error', (error) => errors.push(error));
+    const loose: unknown[] = [];
+    const checked: unknown[] = [];
+    lenient.on('tick', (data) => loose.push(data));
+    strict.on('tick', (data) => checked.push(data));
+    await Promise.all([next(lenient, 'open'), next(strict, 'open')]);
+    await broker.publish('t', { event: 'tick', data: 'not json' as never });
+    await broker.publish('t', { event: 'tick' });
+    await broker.publish('t', { event: 'tick', data: { n: 1 } });
+    await waitFor(() => loose.length === 3 && checked.length === 2, 'ticks');
+    expect(loose).toEqual(['not json', undefined, { n: 1 }]);
+    expect(checked).toEqual([undefined, { n: 1 }]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: 'PARSE', message: expect.stringContaining(`formats: { "tick": 'text' }`) });
     await broker.close();
   });
 
@@ -162,7 +204,10 @@ describe('events() async iterator', () => {
 
 describe('types (checked by `pnpm typecheck`)', () => {
   it('types data by the event map the broker uses', () => {
-    const client = createClient<Events>('http://127.0.0.1:9/', { fetch: () => new Promise<Response>(() => {}) });
+    const client = createClient<Events>('http://127.0.0.1:9/', {
+      fetch: () => new Promise<Response>(() => {}),
+      formats: { message: 'text', note: 'text' },
+    });
     client.on('tick', (data, event) => {
       expectTypeOf(data).toEqualTypeOf<{ n: number }>();
       expectTypeOf(event.event).toEqualTypeOf<'tick'>();
@@ -180,5 +225,41 @@ describe('types (checked by `pnpm typecheck`)', () => {
     untyped.on('anything', (data) => expectTypeOf(data).toEqualTypeOf<unknown>());
     client.close();
     untyped.close();
+  });
+
+  it('types data as JSON carries it (Date becomes string), unless a deserializer is declared', () => {
+    type Server = {
+      price: { at: Date; value: number; note?: string; tags: Array<string | undefined>; run: () => void; gone: undefined };
+      notice: string;
+      ping: undefined;
+    };
+    expectTypeOf<Jsonify<Server['price']>>().toEqualTypeOf<{ at: string; value: number; note?: string; tags: Array<string | null> }>();
+    expectTypeOf<Jsonify<Map<string, number>>>().toEqualTypeOf<Record<string, never>>();
+    expectTypeOf<Jsonify<unknown>>().toEqualTypeOf<unknown>();
+    // Never called: these only have to compile (or not).
+    const typeOnly = (url: string) => {
+      const client = createClient<Server>(url, { formats: { notice: 'text' } });
+      client.on('price', (data) => {
+        expectTypeOf(data.at).toEqualTypeOf<string>();
+        // @ts-expect-error misspelt payload field
+        void data.valeu;
+      });
+      client.on('notice', (data) => expectTypeOf(data).toEqualTypeOf<string>());
+      client.on('ping', (data) => expectTypeOf(data).toEqualTypeOf<undefined>());
+      // @ts-expect-error `notice` is declared as a string, so `formats` must read it as text
+      createClient<Server>(url);
+      // @ts-expect-error the same with other options
+      createClient<Server>(url, { retryDelay: 10 });
+      // @ts-expect-error a string event cannot be read as JSON
+      createClient<Server>(url, { formats: { notice: 'json' } });
+      // @ts-expect-error misspelt event in formats
+      createClient<Server>(url, { formats: { notice: 'text', notise: 'text' } });
+      // A deserializer paired with the server's serializer: listeners get the declared types.
+      const revived = createClient<Server, Server>(url, { parse: (data) => JSON.parse(data, (_key, value) => value) });
+      revived.on('price', (data) => expectTypeOf(data.at).toEqualTypeOf<Date>());
+      // @ts-expect-error `parse` replaces `formats`: not both
+      createClient<Server>(url, { parse: JSON.parse, formats: { notice: 'text' } });
+    };
+    expectTypeOf(typeOnly).toBeFunction();
   });
 });

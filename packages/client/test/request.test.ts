@@ -21,6 +21,7 @@ describe('requests', () => {
     const client = track<Events>(`${served.url}/chat`, {
       body: JSON.stringify({ prompt: 'hi' }),
       headers: { authorization: 'Bearer s3cret', 'content-type': 'application/json' },
+      formats: { token: 'text' },
     });
     const tokens = collect(client, 'token');
     await next(client, 'open');

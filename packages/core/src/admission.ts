@@ -1,8 +1,15 @@
 import { type AdmissionHook, isSseError, SseHookError, SseRejectedError } from './errors.js';
-import type { StreamRequest } from './request.js';
+import type { AdmissionRequest, StreamRequest } from './request.js';
 
-/** Hooks and limits that decide whether a stream may open. Part of `BrokerOptions`. */
-export interface AdmissionOptions<P> {
+/**
+ * Hooks and limits that decide whether a stream may open. Part of `BrokerOptions`.
+ *
+ * @typeParam P - the principal `authorize` returns.
+ * @typeParam R - the framework's request object, the hooks' `request.raw` (set by the adapters).
+ */
+export interface AdmissionOptions<P, R = unknown> {
+  // The hooks are declared as methods: a hook written for one adapter (`(req: FastifyStreamRequest) => …`)
+  // must still fit a broker created on its own, whose `R` is `unknown`.
   /**
    * Decides who may open a stream, before any byte is sent. Return the principal (any value you
    * like, available as `connection.principal`), `false` for 401, or `reject(status, message)`.
@@ -10,14 +17,14 @@ export interface AdmissionOptions<P> {
    * works too. Anything else thrown becomes an {@link SseHookError}: a plain 500 for the client,
    * with your error as its `cause`, never written out.
    */
-  authorize?: (request: StreamRequest) => P | false | SseRejectedError | Promise<P | false | SseRejectedError>;
+  authorize?(request: AdmissionRequest<R>): P | false | SseRejectedError | Promise<P | false | SseRejectedError>;
   /** Decides per requested topic; `false` rejects the whole stream with 403. */
-  authorizeTopic?: (topic: string, principal: P, request: StreamRequest) => boolean | Promise<boolean>;
+  authorizeTopic?(topic: string, principal: P, request: AdmissionRequest<R>): boolean | Promise<boolean>;
   /**
    * The client key that groups sessions (for `broker.send` and per-client limits).
    * @default the principal's string `id` property, else a fresh id per session
    */
-  clientId?: (principal: P, request: StreamRequest) => string | undefined;
+  clientId?(principal: P, request: AdmissionRequest<R>): string | undefined;
   /**
    * Open streams allowed in total; past it, 503 with `Retry-After`.
    * @default Infinity
@@ -63,7 +70,7 @@ const MAX_TOPIC_LENGTH = 256;
 
 /** Runs `authorize` and the topic checks. Limits are checked by the broker right after. @internal */
 export async function authorizeStream<P>(
-  options: AdmissionOptions<P>,
+  options: AdmissionOptions<P, unknown>,
   request: StreamRequest,
   topics: readonly string[],
 ): Promise<Admitted<P>> {

@@ -6,9 +6,15 @@ import type { CloseReason, Connection } from './connection.js';
 import type { EncodeOptions } from './encode.js';
 import type { MemoryTransportOptions } from './memory-transport.js';
 import type { Transport } from './transport.js';
+import type { TopicMap, TopicName } from './types.js';
 
-/** Options of {@link createBroker}. */
-export interface BrokerOptions<P = unknown> extends AdmissionOptions<P>, EncodeOptions {
+/**
+ * Options of {@link createBroker}.
+ *
+ * @typeParam P - the principal `authorize` returns.
+ * @typeParam R - the framework's request object the hooks see as `request.raw` (set by the adapters' options).
+ */
+export interface BrokerOptions<P = unknown, R = unknown> extends AdmissionOptions<P, R>, EncodeOptions {
   /**
    * Carries events between brokers and keeps replay history.
    * @default createMemoryTransport(history)
@@ -56,10 +62,14 @@ export interface BrokerOptions<P = unknown> extends AdmissionOptions<P>, EncodeO
   onDisconnect?: (connection: Connection<any, P>, reason: CloseReason) => void;
 }
 
-/** Per-stream options that route code passes when opening a stream. */
-export interface StreamOptions {
+/**
+ * Per-stream options that route code passes when opening a stream.
+ *
+ * @typeParam T - the topic map: with a typed one (`Register['topics']`), only its topics are accepted.
+ */
+export interface StreamOptions<T extends TopicMap = TopicMap> {
   /** Topics to subscribe to (checked against `authorizeTopic` and `maxTopicsPerConnection`). */
-  topics?: readonly string[];
+  topics?: readonly TopicName<T>[];
   /** The client key, overriding the broker's `clientId` hook. */
   clientId?: string;
   /** Reconnection delay hint (ms) for this stream, overriding the broker's `retry`. */

@@ -13,25 +13,37 @@ import { createFanOut } from './fan-out.js';
 import { EMPTY_COMMENT, startHeartbeat } from './heartbeat.js';
 import { createMemoryTransport } from './memory-transport.js';
 import { Publisher } from './publisher.js';
+import type { RegisteredEvents, RegisteredPrincipal, RegisteredTopics } from './register.js';
 import { holdForReplay, replay } from './replay.js';
 import { readLastEventId, type StreamRequest } from './request.js';
 import type { Sink } from './sink.js';
 import { type AnyStream, Stream, type StreamHost } from './stream.js';
-import type { EventMap, EventOf } from './types.js';
+import type { EventMap, EventOf, TopicEvents, TopicMap, TopicName } from './types.js';
 import { WriteScheduler } from './write-scheduler.js';
 
 export type { BrokerOptions, BrokerStats, StreamOptions } from './broker-options.js';
 export { GAP_EVENT } from './gap.js';
 
-/** A publish/subscribe hub for event streams. Create one with {@link createBroker}. */
-export interface Broker<E extends EventMap = EventMap, P = unknown> {
+/**
+ * A publish/subscribe hub for event streams. Create one with {@link createBroker}.
+ *
+ * @typeParam E - the event map: names and data types of the events it carries.
+ * @typeParam P - the principal of its connections (what `authorize` returns; `undefined` without it).
+ * @typeParam T - the topic map: which events each topic carries (any topic, any event when untyped).
+ */
+export interface Broker<E extends EventMap = EventMap, P = unknown, T extends TopicMap = TopicMap> {
   /**
    * Publishes an event to the subscribers of one or more topics. The event is validated and
    * serialized once, then the same bytes go to every subscriber. Resolves to the event id
-   * (assigned by the transport unless the event has one).
+   * (assigned by the transport unless the event has one). With a typed topic map, the topics must
+   * be known and the event one that every one of them carries.
    * @throws {@link SseEncodeError} synchronously-rejected when the event is invalid.
+   * @example
+   * ```ts
+   * await broker.publish('prices', { event: 'price', data: { symbol: 'ACME', value: 42 } });
+   * ```
    */
-  publish(topics: string | readonly string[], event: EventOf<E>): Promise<string>;
+  publish<K extends TopicName<T>>(topics: K | readonly K[], event: EventOf<TopicEvents<E, T, K>>): Promise<string>;
   /** Publishes to every open stream, whatever its topics. */
   broadcast(event: EventOf<E>): Promise<string>;
   /** Publishes to every open session of one client (replayable like any event). */
@@ -45,13 +57,13 @@ export interface Broker<E extends EventMap = EventMap, P = unknown> {
    * @throws {@link SseRejectedError} before `open()` is called when the stream is refused;
    *   {@link SseHookError} when an admission hook threw something else.
    */
-  stream(request: StreamRequest, options: StreamOptions, open: () => Sink): Promise<Connection<E, P>>;
+  stream(request: StreamRequest, options: StreamOptions<T>, open: () => Sink): Promise<Connection<E, P, T>>;
   /** Subscribes an open stream to more topics (not authorized again: check before calling); same as `connection.subscribe`. */
-  subscribe(connection: Connection<E, P>, topics: readonly string[]): void;
+  subscribe(connection: Connection<E, P, T>, topics: readonly TopicName<T>[]): void;
   /** Removes topics from an open stream; same as `connection.unsubscribe`. */
-  unsubscribe(connection: Connection<E, P>, topics: readonly string[]): void;
+  unsubscribe(connection: Connection<E, P, T>, topics: readonly TopicName<T>[]): void;
   /** The open streams. */
-  connections(): IterableIterator<Connection<E, P>>;
+  connections(): IterableIterator<Connection<E, P, T>>;
   /** Counters: connections, published, delivered, bytes, slow-client closes, replayed, gaps. */
   stats(): BrokerStats;
   /** True after `close()` was called. */
@@ -67,18 +79,40 @@ export interface Broker<E extends EventMap = EventMap, P = unknown> {
 
 const textEncoder = new TextEncoder();
 
+/** `BrokerOptions` whose `authorize` is set: the principal is then always what it returns. */
+export type Authorized<P, R = unknown> = { authorize: NonNullable<BrokerOptions<P, R>['authorize']> };
+
 /**
  * Creates a broker.
  *
+ * Typed by the app's {@link Register} declaration when there is one, or by explicit generics. The
+ * principal is `P` when `authorize` is given; without it, it is `P | undefined`, as at run time.
+ *
  * @typeParam E - event map: `createBroker<{ tick: { n: number } }>()` type-checks names and data.
- * @typeParam P - the principal your `authorize` hook returns.
+ * @default E - `Register['events']`, else any event
+ * @typeParam P - the principal your `authorize` hook returns (inferred from it).
+ * @typeParam T - topic map: which events each topic carries. Default: `Register['topics']`, else any topic.
+ * @typeParam R - the framework request the hooks see as `request.raw`.
  * @example
  * ```ts
  * const broker = createBroker<{ tick: { at: number } }>({ heartbeatInterval: 15_000 });
  * setInterval(() => broker.publish('clock', { event: 'tick', data: { at: Date.now() } }), 2000);
  * ```
  */
-export function createBroker<E extends EventMap = EventMap, P = unknown>(options: BrokerOptions<P> = {}): Broker<E, P> {
+export function createBroker<
+  E extends EventMap = RegisteredEvents,
+  P = RegisteredPrincipal,
+  T extends TopicMap = RegisteredTopics,
+  R = unknown,
+>(options: BrokerOptions<P, R> & Authorized<P, R>): Broker<E, P, T>;
+/** Without `authorize` (or when it may be missing) a stream's principal can be `undefined`: `P | undefined`. */
+export function createBroker<
+  E extends EventMap = RegisteredEvents,
+  P = RegisteredPrincipal,
+  T extends TopicMap = RegisteredTopics,
+  R = unknown,
+>(options?: BrokerOptions<P, R>): Broker<E, P | undefined, T>;
+export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = {}): Broker<E, P> {
   const transport = options.transport ?? createMemoryTransport(options.history);
   const encodeOptions: EncodeOptions = options.serialize ? { serialize: options.serialize } : {};
   const maxBufferedBytes = options.maxBufferedBytes ?? 262_144;
@@ -163,7 +197,8 @@ export function createBroker<E extends EventMap = EventMap, P = unknown>(options
   };
 
   const broker: Broker<E, P> = {
-    publish: (topics, event) => publishTo((typeof topics === 'string' ? [topics] : topics).map(topicChannel), event),
+    publish: (topics, event) =>
+      publishTo((typeof topics === 'string' ? [topics] : (topics as readonly string[])).map(topicChannel), event as EventOf<E>),
     broadcast: (event) => publishTo([BROADCAST], event),
     send: (clientId, event) => publishTo([clientChannel(clientId)], event),
 

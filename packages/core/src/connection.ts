@@ -2,7 +2,7 @@
  * The public face of one open stream: what route code may read and call. The broker's per-stream
  * state lives behind it, in `stream.ts`.
  */
-import type { EventMap, EventOf } from './types.js';
+import type { EventMap, EventOf, TopicMap, TopicName } from './types.js';
 
 /** Why a connection ended. */
 export type CloseReason = 'client' | 'server' | 'slow' | 'unresponsive' | 'shutdown';
@@ -30,12 +30,13 @@ export interface PipeOptions<T, E extends EventMap> {
 
 /**
  * One open event stream to one client session. Created by the broker; adapters hand it to route
- * code (`reply.sse()`, `res.sse()`, `ctx.sse()`, `streamEvents()`).
+ * code (`reply.eventStream()`, `res.sse()`, `ctx.sse()`, `streamEvents()`).
  *
  * @typeParam E - event map that types {@link Connection.send}.
- * @typeParam P - the principal returned by the broker's `authorize` hook.
+ * @typeParam P - the principal returned by the broker's `authorize` hook (`undefined` without one).
+ * @typeParam T - the topic map that types {@link Connection.subscribe}.
  */
-export interface Connection<E extends EventMap = EventMap, P = unknown> {
+export interface Connection<E extends EventMap = EventMap, P = unknown, T extends TopicMap = TopicMap> {
   /** Unique id of this session. */
   readonly id: string;
   /** The client key: every session of one client shares it, and `broker.send(clientId)` reaches them all. */
@@ -96,9 +97,9 @@ export interface Connection<E extends EventMap = EventMap, P = unknown> {
    */
   pipe<T>(source: AsyncIterable<T> | Iterable<T>, options?: PipeOptions<T, E>): Promise<void>;
   /** Adds broker topics to this stream (not authorized again: check before calling). */
-  subscribe(topics: string | readonly string[]): void;
+  subscribe(topics: TopicName<T> | readonly TopicName<T>[]): void;
   /** Removes broker topics from this stream. */
-  unsubscribe(topics: string | readonly string[]): void;
+  unsubscribe(topics: TopicName<T> | readonly TopicName<T>[]): void;
   /**
    * Ends the stream gracefully: everything sent before it is delivered first (a replay still
    * being written included), then the response ends. A client that does not read it all within

@@ -6,6 +6,7 @@
  */
 export { type AdmissionOptions, reject } from './admission.js';
 export {
+  type Authorized,
   type Broker,
   type BrokerOptions,
   type BrokerStats,
@@ -37,8 +38,15 @@ export {
 export type { GapReason } from './gap.js';
 export { HTTP2_FORBIDDEN_HEADERS, SSE_HEADERS } from './headers.js';
 export { createMemoryTransport, type MemoryTransportOptions } from './memory-transport.js';
-export { acceptsEventStream, MAX_LAST_EVENT_ID_LENGTH, readLastEventId, type StreamRequest } from './request.js';
+export type { Register, RegisteredEvents, RegisteredPrincipal, RegisteredTopics } from './register.js';
+export {
+  type AdmissionRequest,
+  acceptsEventStream,
+  MAX_LAST_EVENT_ID_LENGTH,
+  readLastEventId,
+  type StreamRequest,
+} from './request.js';
 export type { Sink } from './sink.js';
 export type { ReplayResult, Transport, TransportGap, TransportListener, TransportMessage } from './transport.js';
-export type { EventMap, EventOf } from './types.js';
+export type { EventMap, EventOf, TopicEvents, TopicMap, TopicName } from './types.js';
 export { createWebSink, fromFetchRequest, type WebSink, type WebSinkOptions } from './web-sink.js';

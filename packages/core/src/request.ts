@@ -10,9 +10,25 @@ export interface StreamRequest {
   readonly method: string;
   /** Reads a header by lower-case name; multiple values joined with `, `. */
   header(name: string): string | undefined;
-  /** The framework's own request object, for `authorize` hooks. */
+  /**
+   * The framework's own request object, for `authorize` hooks: the Fastify request, the Express
+   * `req`, the Koa `ctx` or the Hono context (see each adapter's README).
+   */
   readonly raw?: unknown;
 }
+
+/**
+ * The request the admission hooks (`authorize`, `authorizeTopic`, `clientId`) receive: a
+ * {@link StreamRequest} whose `raw` is the framework's request `R`, when the adapter is known
+ * (the adapters' options set `R`; each adapter exports an alias such as `FastifyStreamRequest`).
+ *
+ * @typeParam R - the framework's request object; `unknown` keeps `raw` untyped and optional.
+ * @example
+ * ```ts
+ * const authorize = (req: AdmissionRequest<{ cookies: Record<string, string> }>) => sessions.get(req.raw.cookies.sid) ?? false;
+ * ```
+ */
+export type AdmissionRequest<R = unknown> = unknown extends R ? StreamRequest : StreamRequest & { readonly raw: R };
 
 /** Longest `Last-Event-ID` accepted; longer values are treated as unknown ids. */
 export const MAX_LAST_EVENT_ID_LENGTH = 256;

@@ -3,4 +3,4 @@
  *
  * @module
  */
-export { type ExpressSse, type ExpressSseOptions, expressSse } from './middleware.js';
+export { type ExpressSse, type ExpressSseOptions, type ExpressStreamRequest, expressSse } from './middleware.js';

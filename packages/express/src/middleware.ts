@@ -1,18 +1,42 @@
-import { type Broker, type BrokerOptions, type Connection, createBroker, type EventMap, type StreamOptions } from '@ssekit/core';
+import {
+  type AdmissionRequest,
+  type Authorized,
+  type Broker,
+  type BrokerOptions,
+  type Connection,
+  createBroker,
+  type EventMap,
+  type RegisteredEvents,
+  type RegisteredPrincipal,
+  type RegisteredTopics,
+  type StreamOptions,
+  type TopicMap,
+} from '@ssekit/core';
 import { createNodeSink, toStreamRequest } from '@ssekit/core/node';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { releaseRouterState } from './release.js';
 
-/** Options of {@link expressSse}: a broker to use, or options to create one. */
-export interface ExpressSseOptions<E extends EventMap = EventMap, P = unknown> extends BrokerOptions<P> {
+/**
+ * What the admission hooks (`authorize`, `authorizeTopic`, `clientId`) receive from this adapter:
+ * `request.raw` is the Express `req` (`req.raw.cookies` with `cookie-parser`, `req.raw.user`, …).
+ */
+export type ExpressStreamRequest = AdmissionRequest<Request>;
+
+/**
+ * Options of {@link expressSse}: a broker to use, or options to create one (its hooks'
+ * `request.raw` is the Express `req`).
+ */
+export interface ExpressSseOptions<E extends EventMap = RegisteredEvents, P = RegisteredPrincipal, T extends TopicMap = RegisteredTopics>
+  extends BrokerOptions<P, Request> {
   /** The broker to stream from (typed or not); one is created from the other options when omitted. */
-  broker?: Broker<E, P>;
+  broker?: Broker<E, P, T>;
 }
 
 /** The middleware, with the broker it streams from. */
-export interface ExpressSse<E extends EventMap = EventMap, P = unknown> extends RequestHandler {
-  /** Publish, broadcast, send, stats, close. */
-  readonly broker: Broker<E, P>;
+export interface ExpressSse<E extends EventMap = RegisteredEvents, P = RegisteredPrincipal, T extends TopicMap = RegisteredTopics>
+  extends RequestHandler {
+  /** Publish, broadcast, send, stats, close: typed like the broker given, or by the app's `Register`. */
+  readonly broker: Broker<E, P, T>;
 }
 
 declare global {
@@ -21,7 +45,8 @@ declare global {
       /**
        * Opens an event stream on this response. Admission failures (401/403/429/503) reject with
        * an `SseRejectedError` carrying `status` and `headers`, before any byte is sent; Express 5
-       * hands it to your error handlers. Resolves to the live connection.
+       * hands it to your error handlers. Resolves to the live connection, typed by the `Register`
+       * declaration of `@ssekit/core` (or by explicit generics).
        * @example
        * ```ts
        * app.get('/events', async (req, res) => {
@@ -30,7 +55,9 @@ declare global {
        * });
        * ```
        */
-      sse(options?: StreamOptions): Promise<Connection>;
+      sse<E extends EventMap = RegisteredEvents, P = RegisteredPrincipal, T extends TopicMap = RegisteredTopics>(
+        options?: StreamOptions<NoInfer<T>>,
+      ): Promise<Connection<E, P, T>>;
     }
   }
 }
@@ -48,17 +75,24 @@ declare global {
  * app.get('/events', async (req, res) => { await res.sse({ topics: ['clock'] }); });
  * ```
  */
-export function expressSse<E extends EventMap = EventMap, P = unknown>(options: ExpressSseOptions<E, P> = {}): ExpressSse<E, P> {
+export function expressSse<E extends EventMap = RegisteredEvents, P = RegisteredPrincipal, T extends TopicMap = RegisteredTopics>(
+  options: ExpressSseOptions<E, P, T> & ({ broker: Broker<E, P, T> } | Authorized<P, Request>),
+): ExpressSse<E, P, T>;
+/** Without `authorize` (and without a broker) a stream's principal is `undefined`: `P | undefined`. */
+export function expressSse<E extends EventMap = RegisteredEvents, P = RegisteredPrincipal, T extends TopicMap = RegisteredTopics>(
+  options?: ExpressSseOptions<E, P, T>,
+): ExpressSse<E, P | undefined, T>;
+export function expressSse<E extends EventMap, P>(options: ExpressSseOptions<E, P> = {}): ExpressSse<E, P> {
   const { broker: given, ...brokerOptions } = options;
-  const broker = given ?? createBroker<E, P>(brokerOptions);
-  // `res.sse()` is declared once for all apps, so it hands out untyped connections.
+  const broker = given ?? (createBroker(brokerOptions as BrokerOptions<P>) as Broker<E, P>);
+  // `res.sse()` is declared once for all apps (typed by the app's `Register`), so it hands out untyped connections.
   const untyped = broker as unknown as Broker;
   const middleware = (req: Request, res: Response, next: NextFunction) => {
-    res.sse = (streamOptions: StreamOptions = {}) =>
+    res.sse = ((streamOptions: StreamOptions = {}) =>
       untyped.stream(toStreamRequest(req), streamOptions, () => {
         releaseRouterState(req);
         return createNodeSink(res);
-      });
+      })) as Response['sse'];
     next();
   };
   return Object.assign(middleware, { broker });

@@ -5,5 +5,5 @@
  */
 import { ssePlugin } from './plugin.js';
 
-export { type SsePluginOptions, ssePlugin } from './plugin.js';
+export { type FastifySseBroker, type FastifyStreamRequest, type SsePluginOptions, ssePlugin } from './plugin.js';
 export default ssePlugin;

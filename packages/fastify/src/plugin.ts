@@ -1,24 +1,45 @@
 import {
+  type AdmissionRequest,
   acceptsEventStream,
   type Broker,
   type BrokerOptions,
   type Connection,
   createBroker,
+  type EventMap,
+  type RegisteredEvents,
+  type RegisteredPrincipal,
+  type RegisteredTopics,
   SseRejectedError,
   type StreamOptions,
+  type TopicMap,
 } from '@ssekit/core';
 import { createNodeSink, toStreamRequest } from '@ssekit/core/node';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
-/** Options of {@link ssePlugin}: a broker to use, or options to create one. */
-export interface SsePluginOptions extends BrokerOptions {
+/**
+ * What the admission hooks (`authorize`, `authorizeTopic`, `clientId`) receive from this adapter:
+ * `request.raw` is the Fastify request (`request.raw.cookies`, `request.raw.user`, …).
+ */
+export type FastifyStreamRequest = AdmissionRequest<FastifyRequest>;
+
+/** The broker behind `reply.eventStream()`, typed by the app's `Register` declaration of `@ssekit/core`. */
+export type FastifySseBroker = Broker<RegisteredEvents, RegisteredPrincipal, RegisteredTopics>;
+
+/** Any broker when no events are registered; one of the registered events when they are. */
+// biome-ignore lint/suspicious/noExplicitAny: whatever its principal and topics (and events, when none are registered)
+type BrokerOption = string extends keyof RegisteredEvents ? Broker<any, any, any> : Broker<RegisteredEvents, any, any>;
+
+/**
+ * Options of {@link ssePlugin}: a broker to use, or options to create one. The hooks'
+ * `request.raw` is the Fastify request, and `authorize` returns the registered principal.
+ */
+export interface SsePluginOptions extends BrokerOptions<RegisteredPrincipal, FastifyRequest> {
   /**
-   * The broker to stream from, typed or not (`createBroker<Events>()`); one is created from the
-   * other options when omitted.
+   * The broker to stream from; one is created from the other options when omitted. Its events
+   * must be the ones registered in `Register` (declare them there to type `fastify.sseBroker`).
    */
-  // biome-ignore lint/suspicious/noExplicitAny: any broker, whatever its event map and principal
-  broker?: Broker<any, any>;
+  broker?: BrokerOption;
   /**
    * Close the broker (ending every stream) when Fastify closes, so `fastify.close()` never waits
    * on open streams.
@@ -36,10 +57,15 @@ export interface SsePluginOptions extends BrokerOptions {
   forceCloseAfter?: number | false;
 }
 
+// Names chosen so that `@fastify/sse` can be installed beside this plugin (it declares `reply.sse`
+// as a property and `sse` as a route option, with other shapes): nothing here merges with them.
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The broker behind `reply.sse()`: publish, broadcast, send, stats. */
-    sseBroker: Broker;
+    /**
+     * The broker behind `reply.eventStream()`: publish, broadcast, send, stats. Typed by the
+     * `Register` declaration of `@ssekit/core` (untyped without one).
+     */
+    sseBroker: FastifySseBroker;
   }
   interface FastifyRequest {
     /** True when the client's `Accept` header admits `text/event-stream` (or is absent). */
@@ -49,32 +75,40 @@ declare module 'fastify' {
     /**
      * Opens an event stream on this reply: admission (401/403/429/503 become normal Fastify
      * errors, before any byte), then headers collected on the reply (CORS, …) plus the SSE
-     * headers, then replay after `Last-Event-ID`. Resolves to the live connection.
+     * headers, then replay after `Last-Event-ID`. Resolves to the live connection, typed by the
+     * `Register` declaration of `@ssekit/core` (or by explicit generics).
+     *
+     * Called `reply.sse()` in earlier releases: renamed so that `@fastify/sse` can be installed beside it.
      * @example
      * ```ts
-     * fastify.get('/events', { sse: true }, async (request, reply) => {
-     *   const stream = await reply.sse({ topics: ['news'] });
-     *   stream.send({ event: 'hello', data: 'welcome' });
+     * fastify.get('/events', { eventStream: true }, async (request, reply) => {
+     *   const stream = await reply.eventStream({ topics: ['news'] });
+     *   stream.send({ event: 'notice', data: 'welcome' });
      * });
      * ```
      */
-    sse(options?: StreamOptions): Promise<Connection>;
+    eventStream<E extends EventMap = RegisteredEvents, P = RegisteredPrincipal, T extends TopicMap = RegisteredTopics>(
+      options?: StreamOptions<NoInfer<T>>,
+    ): Promise<Connection<E, P, T>>;
   }
   interface RouteShorthandOptions {
-    /** `true`: an event-stream-only route; clients that refuse `text/event-stream` get 406. */
-    sse?: boolean;
+    /**
+     * `true`: an event-stream-only route; clients that refuse `text/event-stream` get 406.
+     * (Called `sse: true` in earlier releases; that name is `@fastify/sse`'s.)
+     */
+    eventStream?: boolean;
   }
 }
 
 const plugin: FastifyPluginAsync<SsePluginOptions> = async (fastify, options) => {
   const { broker: given, closeBrokerOnClose = true, forceCloseAfter = 1_000, ...brokerOptions } = options;
-  const broker: Broker = given ?? createBroker(brokerOptions);
+  const broker: Broker = given ?? createBroker(brokerOptions as BrokerOptions);
 
-  fastify.decorate('sseBroker', broker);
+  fastify.decorate('sseBroker', broker as FastifySseBroker);
   fastify.decorateRequest('acceptsSse', function acceptsSse(this: FastifyRequest) {
     return acceptsEventStream(this.headers.accept);
   });
-  fastify.decorateReply('sse', function sse(this: FastifyReply, streamOptions: StreamOptions = {}) {
+  fastify.decorateReply('eventStream', function eventStream(this: FastifyReply, streamOptions: StreamOptions = {}) {
     return broker.stream(toStreamRequest(this.request.raw, this.request), streamOptions, () => {
       // From here on the response is ours: Fastify must not send anything itself.
       this.hijack();
@@ -83,7 +117,7 @@ const plugin: FastifyPluginAsync<SsePluginOptions> = async (fastify, options) =>
   });
 
   fastify.addHook('onRoute', (route) => {
-    if ((route as { sse?: boolean }).sse !== true) return;
+    if ((route as { eventStream?: boolean }).eventStream !== true) return;
     const refuseOthers = async (request: FastifyRequest) => {
       if (!request.acceptsSse())
         throw new SseRejectedError(406, 'This route only serves text/event-stream; send `Accept: text/event-stream`.');
@@ -114,14 +148,14 @@ function toArray<T>(value: T | T[] | undefined): T[] {
 }
 
 /**
- * The Fastify plugin: `await fastify.register(ssePlugin, options)` adds `reply.sse()`,
- * `request.acceptsSse()`, the `sse: true` route option and `fastify.sseBroker`.
+ * The Fastify plugin: `await fastify.register(ssePlugin, options)` adds `reply.eventStream()`,
+ * `request.acceptsSse()`, the `eventStream: true` route option and `fastify.sseBroker`.
  *
  * @example
  * ```ts
  * await fastify.register(ssePlugin, { heartbeatInterval: 15_000 });
  * setInterval(() => fastify.sseBroker.publish('clock', { data: Date.now() }), 2000);
- * fastify.get('/events', { sse: true }, async (_req, reply) => { await reply.sse({ topics: ['clock'] }); });
+ * fastify.get('/events', { eventStream: true }, async (_req, reply) => { await reply.eventStream({ topics: ['clock'] }); });
  * ```
  */
 export const ssePlugin = fp(plugin, { fastify: '5.x', name: '@ssekit/fastify' });

@@ -10,8 +10,8 @@ runContractSuite({
     const app = Fastify();
     await app.register(cors, { origin: [CORS_ORIGIN] });
     await app.register(ssePlugin, { broker });
-    app.get('/events', { sse: true }, async (request, reply) => {
-      await afterOpen(request.url, await reply.sse(streamOptionsFromUrl(request.url)));
+    app.get('/events', { eventStream: true }, async (request, reply) => {
+      await afterOpen(request.url, await reply.eventStream(streamOptionsFromUrl(request.url)));
     });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     return localServer(broker, url, () => app.close());

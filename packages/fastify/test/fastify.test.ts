@@ -19,12 +19,12 @@ describe('@ssekit/fastify', () => {
   it('answers 406 on sse-only routes to clients that refuse event streams; dual routes fall through', async () => {
     app = Fastify();
     await app.register(ssePlugin);
-    app.get('/only', { sse: true }, async (_request, reply) => {
-      await reply.sse();
+    app.get('/only', { eventStream: true }, async (_request, reply) => {
+      await reply.eventStream();
     });
     app.get('/dual', async (request, reply) => {
       if (!request.acceptsSse()) return { snapshot: [1, 2, 3] };
-      await reply.sse();
+      await reply.eventStream();
     });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     const refused = await fetch(`${url}/only`, { headers: { accept: 'application/json' } });
@@ -44,7 +44,7 @@ describe('@ssekit/fastify', () => {
       if (request.headers['x-token'] !== 'ok') return reply.code(401).send({ error: 'no token' });
     });
     app.get('/events', async (_request, reply) => {
-      const stream = await reply.sse();
+      const stream = await reply.eventStream();
       stream.send({ data: 'in' });
     });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -60,7 +60,7 @@ describe('@ssekit/fastify', () => {
     const h2 = Fastify({ http2: true });
     await h2.register(ssePlugin);
     h2.get('/events', async (_request, reply) => {
-      const stream = await reply.sse();
+      const stream = await reply.eventStream();
       stream.send({ event: 'hi', data: 'over h2' });
     });
     const url = await h2.listen({ port: 0, host: '127.0.0.1' });
@@ -92,7 +92,7 @@ describe('@ssekit/fastify', () => {
     app = Fastify();
     await app.register(ssePlugin);
     app.get('/events', async (_request, reply) => {
-      await reply.sse();
+      await reply.eventStream();
     });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     const readers = await Promise.all([openSse(`${url}/events`), openSse(`${url}/events`)]);
@@ -106,7 +106,7 @@ describe('@ssekit/fastify', () => {
     app = Fastify();
     await app.register(ssePlugin, { forceCloseAfter: 200 });
     app.get('/events', async (_request, reply) => {
-      await reply.sse();
+      await reply.eventStream();
     });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const silent = net.connect((app.server.address() as net.AddressInfo).port, '127.0.0.1');

@@ -4,4 +4,4 @@
  *
  * @module
  */
-export { type StreamEventsOptions, streamEvents } from './stream-events.js';
+export { type HonoStreamRequest, type StreamEventsOptions, streamEvents } from './stream-events.js';

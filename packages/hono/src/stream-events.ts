@@ -1,22 +1,35 @@
 import {
+  type AdmissionRequest,
   type Broker,
   type Connection,
   createWebSink,
   type EventMap,
   fromFetchRequest,
   isSseError,
+  type RegisteredEvents,
+  type RegisteredPrincipal,
+  type RegisteredTopics,
   type SseRejectedError,
   type StreamOptions,
+  type TopicMap,
 } from '@ssekit/core';
 import { createNodeSink, type NodeResponse } from '@ssekit/core/node';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { claimResponse } from './claim-response.js';
 
+/**
+ * What the admission hooks (`authorize`, `authorizeTopic`, `clientId`) receive from this adapter:
+ * `request.raw` is the Hono context `c` (`request.raw.req.header('cookie')`, `request.raw.get('user')`, …).
+ * Annotate the hook with it: `createBroker({ authorize: (request: HonoStreamRequest) => … })`.
+ */
+export type HonoStreamRequest = AdmissionRequest<Context>;
+
 /** Options of {@link streamEvents}. */
-export interface StreamEventsOptions<E extends EventMap = EventMap, P = unknown> extends StreamOptions {
-  /** The broker to stream from (typed or not). */
-  broker: Broker<E, P>;
+export interface StreamEventsOptions<E extends EventMap = RegisteredEvents, P = RegisteredPrincipal, T extends TopicMap = RegisteredTopics>
+  extends StreamOptions<T> {
+  /** The broker to stream from (typed or not); its types type the connection. */
+  broker: Broker<E, P, T>;
 }
 
 /**
@@ -50,10 +63,10 @@ function alreadySent(): Response {
  * }));
  * ```
  */
-export async function streamEvents<E extends EventMap = EventMap, P = unknown>(
+export async function streamEvents<E extends EventMap = RegisteredEvents, P = RegisteredPrincipal, T extends TopicMap = RegisteredTopics>(
   c: Context,
-  options: StreamEventsOptions<E, P>,
-  onOpen?: (connection: Connection<E, P>) => unknown,
+  options: StreamEventsOptions<E, P, T>,
+  onOpen?: (connection: Connection<E, P, T>) => unknown,
 ): Promise<Response> {
   const { broker, ...streamOptions } = options;
   const request = fromFetchRequest(c.req.raw, c);
@@ -87,7 +100,10 @@ function toHttpException(error: SseRejectedError): HTTPException {
   return new HTTPException(error.status as 400, { res, message: error.message, cause: error });
 }
 
-function runOnOpen<E extends EventMap, P>(connection: Connection<E, P>, onOpen?: (connection: Connection<E, P>) => unknown): void {
+function runOnOpen<E extends EventMap, P, T extends TopicMap>(
+  connection: Connection<E, P, T>,
+  onOpen?: (connection: Connection<E, P, T>) => unknown,
+): void {
   if (!onOpen) return;
   // An error after the head is sent cannot become an error response; end the stream instead.
   Promise.resolve()

@@ -3,4 +3,4 @@
  *
  * @module
  */
-export { type KoaSse, type KoaSseOptions, koaSse } from './middleware.js';
+export { type KoaSse, type KoaSseOptions, type KoaStreamRequest, koaSse } from './middleware.js';

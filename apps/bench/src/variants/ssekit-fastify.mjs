@@ -7,7 +7,7 @@ export async function create(brokerOptions = {}) {
   const app = Fastify();
   await app.register(ssePlugin, { broker });
   app.get('/', async (_request, reply) => {
-    await reply.sse();
+    await reply.eventStream();
   });
   await app.ready();
   return { server: app.server, count: () => broker.stats().connections, publish: (data) => void broker.broadcast({ data }) };

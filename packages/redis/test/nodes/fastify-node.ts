@@ -1,4 +1,4 @@
-// A test server on Fastify: `reply.sse()` from @ssekit/fastify over the Redis transport.
+// A test server on Fastify: `reply.eventStream()` from @ssekit/fastify over the Redis transport.
 import { ssePlugin } from '@ssekit/fastify';
 import Fastify from 'fastify';
 import { createTestNode, streamOptions } from './node-common.js';
@@ -6,8 +6,8 @@ import { createTestNode, streamOptions } from './node-common.js';
 const node = createTestNode();
 const app = Fastify();
 await app.register(ssePlugin, { broker: node.broker, closeBrokerOnClose: false });
-app.get('/events', { sse: true }, async (request, reply) => {
-  await reply.sse(streamOptions(request.url));
+app.get('/events', { eventStream: true }, async (request, reply) => {
+  await reply.eventStream(streamOptions(request.url));
 });
 app.post<{ Params: { verb: string } }>('/control/:verb', async (request, reply) => {
   const result = await node.control(request.params.verb, request.body);

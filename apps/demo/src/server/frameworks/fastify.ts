@@ -11,8 +11,8 @@ export const serveFastify: Serve = async (demo, { port, host, publicDir }) => {
   await app.register(ssePlugin, { broker: demo.broker, closeBrokerOnClose: false });
   await app.register(fastifyStatic, { root: publicDir });
 
-  app.get('/api/events', { sse: true }, async (_request, reply) => {
-    demo.welcome(await reply.sse({ topics: demo.topics }));
+  app.get('/api/events', { eventStream: true }, async (_request, reply) => {
+    demo.welcome(await reply.eventStream({ topics: demo.topics }));
   });
   app.post('/api/notify', async (request, reply) => send(reply, await demo.notify(request.headers.authorization, request.body)));
   app.post('/api/drop', async (request, reply) => send(reply, demo.drop(request.headers.authorization, request.body)));
