@@ -38,6 +38,8 @@ export function createWebSink(options: WebSinkOptions = {}): WebSink {
   const highWaterMark = options.highWaterMark ?? 65_536;
   let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   let closed = false;
+  /** `end()` was called while chunks were still queued: close once the consumer has taken them. */
+  let ending = false;
   const drainListeners = new Set<() => void>();
   const closeListeners: Array<() => void> = [];
 
@@ -64,18 +66,27 @@ export function createWebSink(options: WebSinkOptions = {}): WebSink {
       },
       // Called whenever the consumer wants more: that is the drain signal.
       pull() {
+        if (ending) {
+          if (queueEmpty()) closeNow();
+          return;
+        }
         for (const listener of [...drainListeners]) listener();
       },
       cancel: finish,
     },
     { highWaterMark, size: (chunk) => chunk.byteLength },
   );
+  const queueEmpty = () => (controller?.desiredSize ?? 0) >= highWaterMark;
+  const closeNow = () => {
+    controller?.close();
+    finish();
+  };
   if (options.signal?.aborted) onAbort();
   else options.signal?.addEventListener('abort', onAbort, { once: true });
 
   const sink: Sink = {
     write(chunk) {
-      if (closed || !controller) return false;
+      if (closed || ending || !controller) return false;
       controller.enqueue(chunk);
       return (controller.desiredSize ?? 0) > 0;
     },
@@ -97,10 +108,13 @@ export function createWebSink(options: WebSinkOptions = {}): WebSink {
       if (closed) queueMicrotask(listener);
       else closeListeners.push(listener);
     },
+    // The stream counts as closed only once the runtime has taken every queued chunk, so a
+    // graceful shutdown that waits for it does not exit with the last events still in the queue.
     end() {
-      if (closed) return;
-      controller?.close();
-      finish();
+      if (closed || ending) return;
+      if (queueEmpty()) return closeNow();
+      ending = true;
+      drainListeners.clear();
     },
     abort() {
       if (closed) return;
