@@ -202,7 +202,7 @@ describe('a peer that vanishes from the network (private network namespace, loop
   const giveUp = (retries: number) => 0.2 * (2 ** (retries + 1) - 1) * 1000;
 
   it.skipIf(!canUnshare).each(runs)(
-    `${canUnshare ? '' : '[skipped: needs unshare -n] '}tcp_retries2 = %i: with heartbeats the broker drops the dead peer once it stops acknowledging (or the kernel gives up); without them an idle stream lives on',
+    `${canUnshare ? '' : '[skipped: needs unshare -n] '}tcp_retries2 = %i: with heartbeats the broker drops the dead peer once it stops acknowledging (or the kernel gives up); without them an idle stream lives on`,
     async (retries) => {
       // TCP keepalive (1 s idle + 10 probes 1 s apart) is measured in the longest run only.
       const keepalive = SIZE === 'full' && retries === Math.max(...runs);
