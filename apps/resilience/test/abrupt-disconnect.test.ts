@@ -217,9 +217,11 @@ describe('a peer that vanishes from the network (private network namespace, loop
             `ip link set lo up && sysctl -q -w net.ipv4.tcp_retries2=${retries} && exec "$0" --import tsx --expose-gc src/vanish-child.ts`,
             process.execPath,
           ],
+          {
             cwd: appDir,
-            env: ...process.env, WINDOW_MS: String(window), KEEPALIVE: keepalive ? '1' : '0' ,
-            stdio: ['ignore', 'pipe', 'pipe'],,
+            env: { ...process.env, WINDOW_MS: String(window), KEEPALIVE: keepalive ? '1' : '0' },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
         ),
       );
       try {
