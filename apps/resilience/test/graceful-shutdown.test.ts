@@ -12,7 +12,7 @@ import { exited, freePort, openSilent, type RedisServer, settlesWithin, startRed
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADAPTERS, type AdapterName, startApp } from '../src/adapters.js';
 import { count, figures, ms } from '../src/figures.js';
-import { sleep, until } from '../src/metrics.js';
+import { until } from '../src/metrics.js';
 import { type ServerChild, startServerChild } from '../src/server-child.js';
 import { sized } from '../src/size.js';
 
