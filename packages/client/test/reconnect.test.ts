@@ -29,12 +29,26 @@ function publishTicks(publish: (n: number) => Promise<unknown>, every = 5) {
 
 const range = (count: number) => Array.from({ length: count }, (_, i) => i);
 
+/**
+ * Publishes a `done` marker after everything else and waits until the client has it: every tick
+ * published before it (and any duplicate of one) has then arrived, with no fixed sleep.
+ */
+async function drainThrough(
+  broker: { publish: (topic: string, event: { event: 'done'; data: null }) => Promise<unknown> },
+  dones: unknown[],
+) {
+  const before = dones.length;
+  await broker.publish('t', { event: 'done', data: null });
+  await waitFor(() => dones.length > before, 'the done marker after the ticks');
+}
+
 describe('reconnect', () => {
   it("waits the server's retry: and sends Last-Event-ID, so nothing is lost or repeated", async () => {
     const broker = createBroker<Events>({ heartbeatInterval: 0 });
     const served = await serve(streamFrom(broker, { topics: ['t'], retry: 50 }));
     const client = track<Events>(served.url, { retryDelay: 5_000, retryJitter: 0 });
     const ticks = collect(client, 'tick');
+    const dones = collect(client, 'done');
     const log = recordLifecycle(client);
     await next(client, 'open');
     const ids = [];
@@ -49,8 +63,7 @@ describe('reconnect', () => {
     await next(client, 'open');
     expect(served.requests[1]?.headers['last-event-id']).toBe(ids[2]);
     await broker.publish('t', { event: 'tick', data: { n: 5 } });
-    await waitFor(() => ticks.length >= 6, 'replayed and live ticks');
-    await delay(30);
+    await drainThrough(broker, dones);
     expect(ticks.map((t) => t.n)).toEqual(range(6));
     expect(log.map(([type]) => type)).toEqual(['open', 'error', 'reconnecting', 'open']);
     await broker.close();
@@ -61,6 +74,7 @@ describe('reconnect', () => {
     const served = await serve(streamFrom(broker, { topics: ['t'], retry: 10 }));
     const client = track<Events>(served.url);
     const ticks = collect(client, 'tick');
+    const dones = collect(client, 'done');
     await next(client, 'open');
     const publisher = publishTicks((n) => broker.publish('t', { event: 'tick', data: { n } }));
     for (let drop = 0; drop < 5; drop++) {
@@ -70,8 +84,7 @@ describe('reconnect', () => {
       await next(client, 'reconnecting');
     }
     const sent = await publisher.stop();
-    await waitFor(() => ticks.length >= sent, `all ${sent} ticks`);
-    await delay(50);
+    await drainThrough(broker, dones);
     expect(ticks.map((t) => t.n)).toEqual(range(sent));
     expect(served.requests.length).toBeGreaterThanOrEqual(6);
     expect(served.requests.slice(1).every((r) => typeof r.headers['last-event-id'] === 'string')).toBe(true);
@@ -83,6 +96,7 @@ describe('reconnect', () => {
     const served = await serve(streamFrom(broker, { topics: ['t'] }));
     const client = track<Events>(served.url, { retryDelay: 20, maxRetryDelay: 50 });
     const ticks = collect(client, 'tick');
+    const dones = collect(client, 'done');
     const log = recordLifecycle(client);
     await next(client, 'open');
     const publisher = publishTicks((n) => broker.publish('t', { event: 'tick', data: { n } }));
@@ -95,8 +109,7 @@ describe('reconnect', () => {
     await served.start();
     await next(client, 'open');
     const sent = await publisher.stop();
-    await waitFor(() => ticks.length >= sent, `all ${sent} ticks`);
-    await delay(50);
+    await drainThrough(broker, dones);
     expect(publishedBeforeRestart).toBeGreaterThan(receivedBeforeRestart);
     expect(ticks.map((t) => t.n)).toEqual(range(sent));
     // Refused attempts back off exponentially up to the cap.
@@ -178,12 +191,15 @@ describe('reconnect', () => {
   });
 
   it('keeps a quiet stream open while heartbeats arrive within stallTimeout', async () => {
-    const broker = createBroker<Events>({ heartbeatInterval: 40 });
+    // Counted in heartbeats the server wrote, not in wall time: 30 heartbeats (an idle stream gets
+    // one every other 20 ms round) span more than two stall windows; load stretches both alike.
+    const broker = createBroker<Events>({ heartbeatInterval: 20 });
     const served = await serve(streamFrom(broker, { topics: ['t'] }));
-    const client = track<Events>(served.url, { stallTimeout: 200 });
+    const client = track<Events>(served.url, { stallTimeout: 500 });
     const log = recordLifecycle(client);
     await next(client, 'open');
-    await delay(600);
+    const opened = broker.stats().bytes;
+    await waitFor(() => broker.stats().bytes >= opened + 30 * 2, '30 heartbeats (2 bytes each)', 20_000);
     expect(log.map(([type]) => type)).toEqual(['open']);
     expect(served.requests).toHaveLength(1);
     await broker.close();

@@ -101,7 +101,7 @@ describe('close delivers what was sent before it', () => {
     // The server drops the socket (its half: a paused client only sees it once it reads).
     const server = served.server;
     const sockets = () => new Promise<number>((resolve) => server.getConnections((_error, count) => resolve(count)));
-    const deadline = Date.now() + 3_000;
+    const deadline = Date.now() + 15_000; // hang guard
     while ((await sockets()) > 0) {
       if (Date.now() > deadline) throw new Error('the socket was never dropped');
       await new Promise((resolve) => setTimeout(resolve, 20));

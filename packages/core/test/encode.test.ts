@@ -166,6 +166,8 @@ describe('round trip through a spec parser (eventsource-parser)', () => {
         expect(events).toHaveLength(1);
         expect(events[0]?.data).toBe('payload');
         expect(events[0]?.id).toBe(id);
+        // An accepted name must come back whole: a CR let through would cut it short.
+        expect(events[0]?.event).toBe(event === '' ? undefined : event);
       }),
       { numRuns: 500 },
     );

@@ -59,7 +59,12 @@ describe('replay paced by drain', () => {
       ),
     );
     await waitFor(() => broker.stats().connections === clients, 'every client replaying');
-    await new Promise((resolve) => setTimeout(resolve, 300)); // let the sockets fill
+    // Until every socket has filled (the replay then waits for a drain) or taken the whole replay.
+    await waitFor(
+      () => served.connections.every((c) => (served.sinkOf(c)?.bufferedBytes ?? 0) > 0 || c.writable),
+      'every replay paused on a full socket or written',
+      20_000,
+    );
     gc();
     const grown = heapAndBuffers() - before;
     // Copies per client would be 40 x 5 MiB = 200 MiB; the bound is about one batch and the

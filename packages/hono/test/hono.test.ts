@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createBroker } from '@ssekit/core';
-import { openSse } from '@ssekit/test-utils';
+import { openSse, waitFor } from '@ssekit/test-utils';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { streamEvents } from '../src/index.js';
@@ -25,8 +25,7 @@ describe('@ssekit/hono', () => {
     expect(text).toBe('event: hi\ndata: web\n\n');
     expect(broker.stats().connections).toBe(1);
     controller.abort();
-    await new Promise((r) => setTimeout(r, 10));
-    expect(broker.stats().connections).toBe(0);
+    await waitFor(() => broker.stats().connections === 0, 'the aborted stream released');
     await broker.close();
   });
 

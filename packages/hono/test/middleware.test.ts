@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createBroker } from '@ssekit/core';
-import { openSse } from '@ssekit/test-utils';
+import { openSse, waitFor } from '@ssekit/test-utils';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { expect, it } from 'vitest';
@@ -29,7 +29,7 @@ it.each(['use-star', 'cors', 'after-route'])('on node-server the stream survives
   const reader = await openSse(`http://127.0.0.1:${(server.address() as AddressInfo).port}/events`, {
     headers: { origin: 'http://a.test' },
   });
-  await new Promise((r) => setTimeout(r, 100));
+  await waitFor(() => broker.stats().connections === 1, 'stream registered');
   await broker.broadcast({ data: 'after-middleware' });
   const [event] = await reader.waitForEvents(1);
   expect(event?.data).toBe('after-middleware');

@@ -24,6 +24,7 @@ describe('@ssekit/koa', () => {
     await Promise.all(readers.map((r) => r.waitForEvents(1)));
     for (const r of readers) r.close();
     await waitFor(() => sse.broker.stats().connections === 0, 'streams released');
+    // Not a wait for something to happen: a window in which a late error would show (none may).
     await new Promise((r) => setTimeout(r, 50));
     expect(errors).toEqual([]);
   });

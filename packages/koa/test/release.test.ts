@@ -37,6 +37,7 @@ describe('@ssekit/koa releases Koa once the stream owns the response', () => {
     await waitFor(() => sse.broker.stats().connections === 3, 'streams open');
     for (const c of clients) c.socket.resetAndDestroy();
     await waitFor(() => sse.broker.stats().connections === 0, 'streams released');
+    // Not a wait for something to happen: a window in which a late error would show (none may).
     await new Promise((r) => setTimeout(r, 100));
     expect(errors).toEqual([]);
   });

@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Broker, createBroker } from '@ssekit/core';
 import { createNodeSink, toStreamRequest } from '@ssekit/core/node';
-import { openSse, type RedisServer, type SseReader, startRedis } from '@ssekit/test-utils';
+import { openSse, type RedisServer, type SseReader, startRedis, waitFor } from '@ssekit/test-utils';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createRedisTransport } from '../src/index.js';
 
@@ -74,11 +74,16 @@ it('joins clients mid-stream with Last-Event-ID without a gap or a duplicate', a
   await publishing;
   await watcher.waitForEvents(total, 10_000);
   for (const { from, reader } of joiners) await reader.waitForEvents(total - from - 1, 10_000);
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  expect(watcher.events.map((event) => event.id)).toEqual(published);
+  // A last event after all the others: once every reader has it, a duplicate would be in view.
+  await publisher.publish('feed', { event: 'end', data: 'end' });
+  for (const reader of [watcher, ...joiners.map((joiner) => joiner.reader)]) {
+    await waitFor(() => reader.events.some((event) => event.event === 'end'), 'the end marker', 10_000);
+  }
+  const ticks = (reader: SseReader) => reader.events.filter((event) => event.event !== 'end');
+  expect(ticks(watcher).map((event) => event.id)).toEqual(published);
   for (const { from, reader } of joiners) {
-    expect(reader.events.map((event) => event.id)).toEqual(published.slice(from + 1));
-    expect(reader.events.map((event) => Number(event.data))).toEqual(published.slice(from + 1).map((_, i) => from + 1 + i));
+    expect(ticks(reader).map((event) => event.id)).toEqual(published.slice(from + 1));
+    expect(ticks(reader).map((event) => Number(event.data))).toEqual(published.slice(from + 1).map((_, i) => from + 1 + i));
   }
 });
 
