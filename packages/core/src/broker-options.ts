@@ -23,8 +23,10 @@ export interface BrokerOptions<P = unknown, R = unknown> extends AdmissionOption
   /** Bounds of the default in-memory history (ignored when `transport` is given). */
   history?: MemoryTransportOptions;
   /**
-   * Milliseconds between heartbeat comments on idle streams; `0` turns them off. One timer serves
-   * every connection, and a stream that carried an event since the last round is skipped.
+   * Longest silence on a stream, in milliseconds: a stream that wrote nothing for about this long
+   * (between one and one and a half intervals, as one timer ticking every half interval serves
+   * every stream) gets a `:` comment, so proxies and clients' stall timers do not cut it. Streams
+   * that carry events get none. `0` turns them off.
    * @default 15_000
    */
   heartbeatInterval?: number;

@@ -12,9 +12,12 @@ export interface HeartbeatCounters {
 }
 
 /**
- * Starts the rounds; returns the function that stops them. With `closeUnresponsive`, a stream
- * whose sink reports that its peer stopped acknowledging (the previous round's heartbeat or
- * events are what a vanished host leaves unacknowledged) is dropped.
+ * Starts the rounds; returns the function that stops them. The timer ticks every half interval
+ * and a stream gets a heartbeat once two ticks passed without a write (a heartbeat is a write
+ * too), so the silence on a stream never lasts much more than one interval, however its last
+ * event fell between ticks. Once per interval, with `closeUnresponsive`, a stream whose sink
+ * reports that its peer stopped acknowledging (the last heartbeat or events are what a vanished
+ * host leaves unacknowledged) is dropped.
  */
 export function startHeartbeat(
   interval: number,
@@ -23,18 +26,19 @@ export function startHeartbeat(
   counters: HeartbeatCounters,
 ): () => void {
   if (interval <= 0) return () => {};
+  let tick = 0;
   const timer = setInterval(() => {
+    const sweep = closeUnresponsive && ++tick % 2 === 0;
     for (const stream of streams) {
-      if (closeUnresponsive && stream.sink.unresponsive?.()) {
+      if (sweep && stream.sink.unresponsive?.()) {
         counters.unresponsiveCloses++;
         stream.end('unresponsive');
         continue;
       }
       // A replay being written is traffic enough, and nothing may jump its queue.
-      if (!stream.active && !stream.backlog) stream.queue(HEARTBEAT);
-      stream.active = false;
+      if (++stream.idleTicks >= 2 && !stream.backlog) stream.queue(HEARTBEAT);
     }
-  }, interval);
+  }, interval / 2);
   timer.unref?.();
   return () => clearInterval(timer);
 }

@@ -50,8 +50,8 @@ export class Stream<E extends EventMap = EventMap, P = unknown> implements Conne
   lastBatch = -1;
   /** Last delivery stamp, so an event on several channels is written once. */
   stamp = 0;
-  /** Wrote since the last heartbeat round. */
-  active = true;
+  /** Heartbeat ticks (half an interval each) since the last write; see `heartbeat.ts`. */
+  idleTicks = 0;
   /** Id of the newest transported event queued for this stream (reported with a lost-history gap). */
   lastId: string | undefined;
   /** Live events at or before this transport position were already replayed: drop them. */
@@ -157,7 +157,7 @@ export class Stream<E extends EventMap = EventMap, P = unknown> implements Conne
 
   /** Writes one chunk whose size the caller already bounded (the replay backlog's batches). */
   writeUncapped(chunk: Uint8Array): boolean {
-    this.active = true;
+    this.idleTicks = 0;
     this.host.counters.bytes += chunk.byteLength;
     const more = this.sink.write(chunk);
     if (!more && this.backlog === undefined) this.markFull();

@@ -347,6 +347,20 @@ describe('slow clients', () => {
   }, 30_000);
 });
 
+describe('heartbeat cadence', () => {
+  it('an idle stream gets a heartbeat every interval, not every other one', async () => {
+    const { broker, served } = await start({ heartbeatInterval: 60 });
+    const reader = await openSse(served.url);
+    await waitFor(() => broker.stats().connections === 1, 'stream open');
+    // The sweep asks the sink once per interval: it is the clock here, not a sleep.
+    const sweeps = countSweeps(served.sinkOf(served.connections[0]));
+    await waitFor(() => sweeps.count >= 10, 'ten intervals', 20_000);
+    const heartbeats = reader.comments.length - 1; // minus the opening comment
+    expect(heartbeats).toBeGreaterThanOrEqual(8);
+    reader.close();
+  });
+});
+
 /** Wraps a sink's `unresponsive()` to count the heartbeat sweeps that asked it, and what it said. */
 function countSweeps(sink: Sink | undefined, verdict?: () => boolean) {
   const seen = { count: 0, verdicts: [] as boolean[] };
