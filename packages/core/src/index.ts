@@ -4,6 +4,15 @@
  *
  * @module
  */
+export {
+  type BrokerOrOptions,
+  type RefusalResponse,
+  refusalOf,
+  refusalResponse,
+  resolveBroker,
+  type SourceOptions,
+  sseArguments,
+} from './adapter.js';
 export { type AdmissionOptions, reject } from './admission.js';
 export {
   type Broker,
@@ -37,8 +46,10 @@ export {
 export type { GapReason } from './gap.js';
 export { HTTP2_FORBIDDEN_HEADERS, SSE_HEADERS } from './headers.js';
 export { createMemoryTransport, type MemoryTransportOptions } from './memory-transport.js';
-export { acceptsEventStream, MAX_LAST_EVENT_ID_LENGTH, readLastEventId, type StreamRequest } from './request.js';
+export { type ErrorContext, type ErrorHandler, type ErrorPhase, logStreamError } from './report.js';
+export { acceptsEventStream, MAX_LAST_EVENT_ID_LENGTH, notAcceptable, readLastEventId, type StreamRequest } from './request.js';
 export type { Sink } from './sink.js';
+export { isStreamSource, type StreamBody, type StreamSource } from './source.js';
 export type { ReplayResult, Transport, TransportGap, TransportListener, TransportMessage } from './transport.js';
 export type { EventMap, EventOf } from './types.js';
 export { createWebSink, fromFetchRequest, type WebSink, type WebSinkOptions } from './web-sink.js';
