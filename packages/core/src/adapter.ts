@@ -5,7 +5,7 @@
 import { type Broker, createBroker } from './broker.js';
 import type { BrokerOptions, StreamOptions } from './broker-options.js';
 import type { PipeOptions } from './connection.js';
-import { isSseError, type SseRejectedError } from './errors.js';
+import { isSseError, SseError, type SseRejectedError } from './errors.js';
 import { isStreamSource, type StreamBody, type StreamSource } from './source.js';
 import type { EventMap } from './types.js';
 
@@ -124,4 +124,18 @@ export function refusalResponse(error: unknown): RefusalResponse | undefined {
     headers: { 'content-type': 'text/plain; charset=utf-8', ...refusal.headers },
     body: refusal.message,
   };
+}
+
+/**
+ * The error an adapter's `sse()` rejects with when its middleware did not run for the request
+ * (code `NOT_INSTALLED`): it names the call and what to add, instead of `x.sse is not a function`.
+ *
+ * @example
+ * ```ts
+ * missingMiddleware('res.sse()', 'app.use(expressSse())').message
+ * // 'res.sse() needs the ssekit middleware in front of this route: add `app.use(expressSse())` before it.'
+ * ```
+ */
+export function missingMiddleware(call: string, install: string): SseError {
+  return new SseError('NOT_INSTALLED', `${call} needs the ssekit middleware in front of this route: add \`${install}\` before it.`);
 }

@@ -6,6 +6,7 @@
  */
 export {
   type BrokerOrOptions,
+  missingMiddleware,
   type RefusalResponse,
   refusalOf,
   refusalResponse,

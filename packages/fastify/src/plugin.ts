@@ -3,9 +3,12 @@ import {
   type Broker,
   type BrokerOptions,
   type Connection,
-  createBroker,
-  SseRejectedError,
+  notAcceptable,
+  resolveBroker,
+  type SourceOptions,
   type StreamOptions,
+  type StreamSource,
+  sseArguments,
 } from '@ssekit/core';
 import { createNodeSink, toStreamRequest } from '@ssekit/core/node';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
@@ -47,11 +50,12 @@ declare module 'fastify' {
   }
   interface FastifyReply {
     /**
-     * Opens an event stream on this reply: admission (401/403/429/503 become normal Fastify
-     * errors, before any byte), then headers collected on the reply (CORS, …) plus the SSE
-     * headers, then replay after `Last-Event-ID`. Resolves to the live connection.
+     * Opens an event stream on this reply: admission (406 for a client that refuses
+     * `text/event-stream`, 401/403/429/503: normal Fastify errors, before any byte), then headers
+     * collected on the reply (CORS, …) plus the SSE headers, then replay after `Last-Event-ID`.
+     * Resolves to the live connection.
      * @example
-     * ```ts
+     * ```ts fragment
      * fastify.get('/events', { sse: true }, async (request, reply) => {
      *   const stream = await reply.sse({ topics: ['news'] });
      *   stream.send({ event: 'hello', data: 'welcome' });
@@ -59,34 +63,56 @@ declare module 'fastify' {
      * ```
      */
     sse(options?: StreamOptions): Promise<Connection>;
+    /**
+     * Opens an event stream and pipes `source` into it (an async generator, a `ReadableStream`,
+     * …; see `connection.pipe`), ending the stream when the source ends and calling the
+     * iterator's `return()` when the client leaves. A source that throws is reported through the
+     * broker's `onError`. Resolves to the connection once it is open.
+     * @example
+     * ```ts fragment
+     * fastify.get('/tokens', async (request, reply) => reply.sse(llm.stream(prompt)));
+     * ```
+     */
+    sse<T>(source: StreamSource<T>, options?: SourceOptions<T>): Promise<Connection>;
   }
   interface RouteShorthandOptions {
-    /** `true`: an event-stream-only route; clients that refuse `text/event-stream` get 406. */
+    /**
+     * `true`: an event-stream-only route; clients that refuse `text/event-stream` get 406 before
+     * any hook or handler runs (`reply.sse()` answers them 406 on any route; a dual route checks
+     * `request.acceptsSse()` before calling it).
+     */
     sse?: boolean;
   }
 }
 
 const plugin: FastifyPluginAsync<SsePluginOptions> = async (fastify, options) => {
   const { broker: given, closeBrokerOnClose = true, forceCloseAfter = 1_000, ...brokerOptions } = options;
-  const broker: Broker = given ?? createBroker(brokerOptions);
+  const broker: Broker = resolveBroker({ broker: given, ...brokerOptions });
 
   fastify.decorate('sseBroker', broker);
   fastify.decorateRequest('acceptsSse', function acceptsSse(this: FastifyRequest) {
     return acceptsEventStream(this.headers.accept);
   });
-  fastify.decorateReply('sse', function sse(this: FastifyReply, streamOptions: StreamOptions = {}) {
-    return broker.stream(toStreamRequest(this.request.raw, this.request), streamOptions, () => {
-      // From here on the response is ours: Fastify must not send anything itself.
-      this.hijack();
-      return createNodeSink(this.raw, { headers: this.getHeaders() });
-    });
+  fastify.decorateReply('sse', function sse(this: FastifyReply, first?: StreamOptions | StreamSource, second?: SourceOptions) {
+    const { options: streamOptions, body } = sseArguments(first, second);
+    return broker.stream(
+      toStreamRequest(this.request.raw, this.request),
+      streamOptions,
+      () => {
+        // From here on the response is ours: Fastify must not send anything itself.
+        this.hijack();
+        return createNodeSink(this.raw, { headers: this.getHeaders() });
+      },
+      body,
+    );
   });
 
   fastify.addHook('onRoute', (route) => {
     if ((route as { sse?: boolean }).sse !== true) return;
+    // `reply.sse()` refuses such clients too; this answers them before body parsing and handlers run.
     const refuseOthers = async (request: FastifyRequest) => {
-      if (!request.acceptsSse())
-        throw new SseRejectedError(406, 'This route only serves text/event-stream; send `Accept: text/event-stream`.');
+      const refusal = notAcceptable(request.headers.accept);
+      if (refusal) throw refusal;
     };
     route.onRequest = [...toArray(route.onRequest), refuseOthers] as typeof route.onRequest;
   });

@@ -1,9 +1,20 @@
-import { type Broker, type BrokerOptions, type Connection, createBroker, type EventMap, type StreamOptions } from '@ssekit/core';
+import {
+  type Broker,
+  type BrokerOptions,
+  type Connection,
+  type EventMap,
+  missingMiddleware,
+  resolveBroker,
+  type SourceOptions,
+  type StreamOptions,
+  type StreamSource,
+  sseArguments,
+} from '@ssekit/core';
 import { createNodeSink, toStreamRequest } from '@ssekit/core/node';
-import type { Context, Middleware, Next } from 'koa';
+import Koa, { type Context, type Middleware, type Next } from 'koa';
 import { releaseKoaHook } from './release.js';
 
-/** Options of {@link koaSse}: a broker to use, or options to create one. */
+/** Options of {@link koaSse}: a broker to use, or options to create one (not both). */
 export interface KoaSseOptions<E extends EventMap = EventMap, P = unknown> extends BrokerOptions<P> {
   /** The broker to stream from (typed or not); one is created from the other options when omitted. */
   broker?: Broker<E, P>;
@@ -18,11 +29,19 @@ export interface KoaSse<E extends EventMap = EventMap, P = unknown> extends Midd
 declare module 'koa' {
   interface BaseContext {
     /**
-     * Opens an event stream on this request. Admission failures (401/403/429/503) throw an
-     * `SseRejectedError` with `status`, `expose` and `headers`, which Koa's error handling
-     * answers like `ctx.throw()`, before any byte is sent. Resolves to the live connection.
+     * The broker behind `ctx.sse()`: set by `koaSse()` on every request it passes, and on
+     * `app.context` from the first one on (at start-up, use the middleware's `.broker`).
+     * Absent until the middleware ran.
+     */
+    sseBroker?: Broker;
+    /**
+     * Opens an event stream on this request. Refusals (406 for a client that refuses
+     * `text/event-stream`, 401/403/429/503) throw an `SseRejectedError` with `status`, `expose`
+     * and `headers`, which Koa's error handling answers like `ctx.throw()`, before any byte is
+     * sent. Resolves to the live connection. Without `app.use(koaSse())` it rejects with an
+     * `SseError` that says so.
      * @example
-     * ```ts
+     * ```ts fragment
      * router.get('/events', async (ctx) => {
      *   const stream = await ctx.sse({ topics: ['news'] });
      *   stream.send({ event: 'hello', data: 'welcome' });
@@ -30,18 +49,55 @@ declare module 'koa' {
      * ```
      */
     sse(options?: StreamOptions): Promise<Connection>;
+    /**
+     * Opens an event stream and pipes `source` into it (an async generator, a `ReadableStream`,
+     * …; see `connection.pipe`), ending the stream when the source ends and calling the
+     * iterator's `return()` when the client leaves. A source that throws is reported through
+     * the broker's `onError`. Resolves to the connection once it is open.
+     * @example
+     * ```ts fragment
+     * router.get('/tokens', async (ctx) => { await ctx.sse(llm.stream(prompt)); });
+     * ```
+     */
+    sse<T>(source: StreamSource<T>, options?: SourceOptions<T>): Promise<Connection>;
   }
 }
 
 /**
- * Koa middleware that adds `ctx.sse()`. Headers set before the stream opens (by `@koa/cors`, for
- * example) are sent with it. Once open, Koa steps aside (`ctx.respond = false`): no double
- * responses, and nothing is piped, so a client leaving raises no `ERR_STREAM_PREMATURE_CLOSE`.
- * Koa's own finish hook is released too: a client that resets its connection is not reported as
- * an app `error`, and an idle stream does not keep `ctx` alive.
+ * `ctx.sse()` lives on Koa's base context, the prototype of every app's `app.context`, so it
+ * exists on every context once this package is loaded (as its type says) and can explain itself
+ * where the middleware did not run. Each request carries only its broker (no closure per request).
+ */
+function sse(this: Context, first?: StreamOptions | StreamSource, second?: SourceOptions): Promise<Connection> {
+  const broker = this.sseBroker;
+  if (broker === undefined) return Promise.reject(missingMiddleware('ctx.sse()', 'app.use(koaSse())'));
+  const { options, body } = sseArguments(first, second);
+  return broker.stream(
+    toStreamRequest(this.req, this),
+    options,
+    () => {
+      this.respond = false;
+      releaseKoaHook(this.res);
+      return createNodeSink(this.res);
+    },
+    body,
+  );
+}
+
+Object.defineProperty(Object.getPrototypeOf(new Koa().context), 'sse', { value: sse, configurable: true, writable: true });
+
+/**
+ * Koa middleware that makes `ctx.sse()` stream from its broker. Headers set before the stream
+ * opens (by `@koa/cors`, for example) are sent with it. Once open, Koa steps aside
+ * (`ctx.respond = false`): no double responses, and nothing is piped, so a client leaving raises
+ * no `ERR_STREAM_PREMATURE_CLOSE`. Koa's own finish hook is released too: a client that resets its
+ * connection is not reported as an app `error`, and an idle stream does not keep `ctx` alive.
+ *
+ * The broker is reachable from the middleware (`.broker`), from every request it passed
+ * (`ctx.sseBroker`) and from the app (`app.context.sseBroker`, once a request passed it).
  *
  * @example
- * ```ts
+ * ```ts fragment
  * const sse = koaSse();
  * app.use(sse);
  * setInterval(() => sse.broker.publish('clock', { data: Date.now() }), 2000);
@@ -49,17 +105,12 @@ declare module 'koa' {
  * ```
  */
 export function koaSse<E extends EventMap = EventMap, P = unknown>(options: KoaSseOptions<E, P> = {}): KoaSse<E, P> {
-  const { broker: given, ...brokerOptions } = options;
-  const broker = given ?? createBroker<E, P>(brokerOptions);
-  // `ctx.sse()` is declared once for all apps, so it hands out untyped connections.
+  const broker = resolveBroker<E, P>(options);
+  // `ctx.sseBroker` is declared once for all apps, so it holds an untyped broker.
   const untyped = broker as unknown as Broker;
   const middleware = (ctx: Context, next: Next) => {
-    ctx.sse = (streamOptions: StreamOptions = {}) =>
-      untyped.stream(toStreamRequest(ctx.req, ctx), streamOptions, () => {
-        ctx.respond = false;
-        releaseKoaHook(ctx.res);
-        return createNodeSink(ctx.res);
-      });
+    ctx.sseBroker = untyped;
+    ctx.app.context.sseBroker ??= untyped;
     return next();
   };
   return Object.assign(middleware, { broker });
