@@ -2,7 +2,7 @@
  * The contract app: the broker setup and stream options every adapter's test server uses, so the
  * suite sees the same server behind every framework. Safe to import from Bun and Deno.
  */
-import { type Broker, type BrokerStats, type Connection, createBroker, reject, type StreamOptions } from '@ssekit/core';
+import { type Broker, type BrokerStats, type Connection, createBroker, reject, type StreamOptions, type StreamSource } from '@ssekit/core';
 
 /** The only origin in the contract servers' CORS allowlist (an allowlist, never a fixed string or `*`). */
 export const CORS_ORIGIN = 'http://allowed.test';
@@ -19,9 +19,28 @@ export interface ContractOptions {
   historySize?: number;
 }
 
-/** A broker configured from {@link ContractOptions}. */
+/** What a contract broker saw besides its streams: reported errors, sources told to stop. */
+export interface ContractLog {
+  /** Every `onError` report, in order: its phase and the error's message. */
+  errors: { phase: string; message: string }[];
+  /** How many `?source=forever` generators had their `return()` called (their `finally` ran). */
+  returned: number;
+}
+
+const logs = new WeakMap<Broker, ContractLog>();
+
+/** The log of a broker made by {@link createContractBroker}. */
+export function contractLog(broker: Broker): ContractLog {
+  const log = logs.get(broker);
+  if (!log) throw new Error('not a contract broker');
+  return log;
+}
+
+/** A broker configured from {@link ContractOptions}, whose `onError` reports go to its {@link contractLog}. */
 export function createContractBroker(options: ContractOptions = {}): Broker {
-  return createBroker({
+  const log: ContractLog = { errors: [], returned: 0 };
+  const broker = createBroker({
+    onError: (error, { phase }) => log.errors.push({ phase, message: error instanceof Error ? error.message : String(error) }),
     heartbeatInterval: options.heartbeatInterval ?? 0,
     history: { historySize: options.historySize ?? 1000 },
     ...(options.maxConnections !== undefined && { maxConnections: options.maxConnections }),
@@ -38,6 +57,8 @@ export function createContractBroker(options: ContractOptions = {}): Broker {
         }
       : undefined,
   });
+  logs.set(broker, log);
+  return broker;
 }
 
 /** Stream options from the contract route's query: `?topic=a&topic=b&client=ada&retry=100`. */
@@ -76,6 +97,46 @@ async function* failingTokens(): AsyncGenerator<string> {
   throw new Error(PIPE_FAILURE_MESSAGE);
 }
 
+/** Tokens, one every 5 ms, until the client leaves; counts the `return()` calls in the log. */
+async function* forever(log: ContractLog): AsyncGenerator<string> {
+  try {
+    for (let n = 0; ; n++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      yield String(n);
+    }
+  } finally {
+    log.returned++;
+  }
+}
+
+/**
+ * The source the contract route hands to the adapter's `sse(source, options)` from its
+ * `?source=` query, or `undefined` to open a stream and call {@link afterOpen}:
+ * - `generator`: an async generator of {@link PIPED_TOKENS}; the stream ends after them.
+ * - `readable`: a WHATWG `ReadableStream` of the same tokens.
+ * - `forever`: tokens until the client leaves (see {@link ContractLog.returned}).
+ */
+export function sourceFromUrl(url: string, broker: Broker): StreamSource<string> | undefined {
+  switch (new URL(url, 'http://localhost').searchParams.get('source')) {
+    case 'generator':
+      return tokens();
+    case 'readable': {
+      const queue = [...PIPED_TOKENS];
+      return new ReadableStream<string>({
+        pull: (controller) => {
+          const token = queue.shift();
+          if (token === undefined) controller.close();
+          else controller.enqueue(token);
+        },
+      });
+    }
+    case 'forever':
+      return forever(contractLog(broker));
+    default:
+      return undefined;
+  }
+}
+
 /**
  * What the contract route does with the stream it just opened, from its `?then=` query. Every
  * contract app calls it right after opening the stream, in the same tick:
@@ -83,7 +144,7 @@ async function* failingTokens(): AsyncGenerator<string> {
  * - `send-send-close`: `send({ data: 'a' })`, `send({ data: 'b' })`, then `close()`.
  * - `pipe-done`: `await pipe(tokens)` ({@link PIPED_TOKENS}), `send({ event: 'done' })`, `close()`.
  * - `pipe-throws`: `await pipe(source)` whose source yields one token, then throws an error with
- *   {@link PIPE_FAILURE_MESSAGE}; the rejection reaches the framework as a route error would.
+ *   {@link PIPE_FAILURE_MESSAGE}: the broker reports it through `onError` and `pipe` resolves.
  * - anything else (or none): nothing; the stream stays open.
  */
 export async function afterOpen(url: string, stream: Connection): Promise<void> {
@@ -124,6 +185,8 @@ export interface ContractServer {
   broadcast(event: Record<string, unknown>): Promise<string>;
   send(clientId: string, event: Record<string, unknown>): Promise<string>;
   stats(): Promise<BrokerStats>;
+  /** The broker's {@link ContractLog}. */
+  log(): Promise<ContractLog>;
   /** Ends every open stream from the server side (clients will reconnect). */
   disconnectAll(): Promise<void>;
   /** Graceful shutdown: the broker closes every stream, then the server closes. */
@@ -154,6 +217,7 @@ export function localServer(broker: Broker, url: string, closeServer: () => Prom
     broadcast: (event) => broker.broadcast(event),
     send: (clientId, event) => broker.send(clientId, event),
     stats: async () => broker.stats(),
+    log: async () => structuredClone(contractLog(broker)),
     async disconnectAll() {
       for (const connection of [...broker.connections()]) connection.close();
     },
@@ -183,6 +247,8 @@ export async function handleControl(broker: Broker, path: string, body: unknown)
       return { id: await broker.send(args.clientId ?? '', args.event ?? {}) };
     case '/_control/stats':
       return broker.stats();
+    case '/_control/log':
+      return contractLog(broker);
     case '/_control/disconnect-all':
       for (const connection of [...broker.connections()]) connection.close();
       return {};
@@ -216,6 +282,7 @@ export function remoteServer(url: string, stop: () => Promise<void>): ContractSe
     broadcast: async (event) => (await call<{ id: string }>('broadcast', { event })).id,
     send: async (clientId, event) => (await call<{ id: string }>('send', { clientId, event })).id,
     stats: () => call<BrokerStats>('stats'),
+    log: () => call<ContractLog>('log'),
     disconnectAll: async () => {
       await call('disconnect-all');
     },

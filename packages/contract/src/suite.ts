@@ -2,7 +2,15 @@ import type { Socket } from 'node:net';
 import { dechunk, openRaw, openSse, type SseReader, waitFor } from '@ssekit/test-utils';
 import { EventSource } from 'eventsource';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CORS_ORIGIN, type ContractHarness, type ContractOptions, type ContractServer, PIPED_TOKENS } from './app.js';
+import {
+  CORS_ORIGIN,
+  type ContractHarness,
+  type ContractLog,
+  type ContractOptions,
+  type ContractServer,
+  PIPE_FAILURE_MESSAGE,
+  PIPED_TOKENS,
+} from './app.js';
 
 const GAP_EVENT = 'ssekit:gap';
 const STREAM_HEADERS = 'Host: localhost\r\nAccept: text/event-stream\r\n\r\n';
@@ -39,6 +47,17 @@ export function runContractSuite(harness: ContractHarness): void {
         await new Promise((r) => setTimeout(r, 10));
       }
       throw new Error(`expected ${count} open streams, server reports ${seen}`);
+    };
+
+    const expectLog = async (server: ContractServer, done: (log: ContractLog) => boolean, timeout = 5_000) => {
+      const deadline = Date.now() + timeout;
+      let log = await server.log();
+      while (!done(log)) {
+        if (Date.now() > deadline) throw new Error(`the server's log never got there: ${JSON.stringify(log)}`);
+        await new Promise((r) => setTimeout(r, 10));
+        log = await server.log();
+      }
+      return log;
     };
 
     afterEach(async () => {
@@ -224,6 +243,54 @@ export function runContractSuite(harness: ContractHarness): void {
         ...PIPED_TOKENS.map((token) => ['message', token]),
         ['done', String(PIPED_TOKENS.length)],
       ]);
+      await expectConnections(s, 0);
+    });
+
+    it('answers 406 to a client that refuses text/event-stream, and opens nothing', async () => {
+      const s = await start();
+      for (const accept of ['application/json', 'text/html, application/json;q=0.9', 'text/event-stream;q=0']) {
+        const refused = await open(s, '', { accept });
+        expect(refused.status).toBe(406);
+        expect(refused.headers['content-type'] ?? '').not.toContain('text/event-stream');
+      }
+      expect((await s.stats()).connections).toBe(0);
+      const anything = await open(s, '', { accept: 'application/json, */*;q=0.1' });
+      expect(anything.status).toBe(200);
+      await expectConnections(s, 1);
+    });
+
+    it('reports a piped source that throws once, through the broker onError: the client gets the error event (no secret), then the end', async () => {
+      const s = await start();
+      const reader = await open(s, '?then=pipe-throws');
+      await reader.done;
+      expect(reader.events.map((e) => [e.event, e.data])).toEqual([
+        ['message', PIPED_TOKENS[0]],
+        ['ssekit:error', '{"reason":"source-failed"}'],
+      ]);
+      expect(reader.text()).not.toContain('hunter2');
+      await expectLog(s, (log) => log.errors.length > 0);
+      await new Promise((r) => setTimeout(r, 50)); // a second report would come in now
+      expect((await s.log()).errors).toEqual([{ phase: 'pipe', message: PIPE_FAILURE_MESSAGE }]);
+      await expectConnections(s, 0);
+    });
+
+    for (const source of ['generator', 'readable']) {
+      it(`streams a ${source === 'generator' ? 'generator' : 'ReadableStream'} handed to sse(source): every item, then the end`, async () => {
+        const s = await start();
+        const reader = await open(s, `?source=${source}`);
+        await reader.done;
+        expect(reader.events.map((e) => e.data)).toEqual(PIPED_TOKENS);
+        await expectConnections(s, 0);
+        expect((await s.log()).errors).toEqual([]);
+      });
+    }
+
+    it('calls the return() of a generator handed to sse(source) when the client leaves', async () => {
+      const s = await start();
+      const reader = await open(s, '?source=forever');
+      await reader.waitForEvents(2);
+      reader.close();
+      await expectLog(s, (log) => log.returned === 1);
       await expectConnections(s, 0);
     });
 

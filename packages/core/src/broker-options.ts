@@ -5,6 +5,7 @@ import type { AdmissionOptions } from './admission.js';
 import type { CloseReason, Connection } from './connection.js';
 import type { EncodeOptions } from './encode.js';
 import type { MemoryTransportOptions } from './memory-transport.js';
+import type { ErrorHandler } from './report.js';
 import type { Transport } from './transport.js';
 import type { TopicMap, TopicName } from './types.js';
 
@@ -62,6 +63,20 @@ export interface BrokerOptions<P = unknown, R = unknown> extends AdmissionOption
   /** Called when a stream ends, with the reason. */
   // biome-ignore lint/suspicious/noExplicitAny: as above
   onDisconnect?: (connection: Connection<any, P>, reason: CloseReason) => void;
+  /**
+   * Called with every failure after a stream's head was sent, which can no longer become an error
+   * response: a throwing open callback (`phase: 'open'`), a piped source that threw (`'pipe'`; the
+   * client got the `ssekit:error` event and the stream ended), a throwing `onConnect` or
+   * `onDisconnect` (`'hook'`). Each failure is reported here once, and not also rejected into the
+   * framework. Refusals before the head (401, 406, 429, …) are answers, not failures, and are
+   * never reported here.
+   * @default logs one `[ssekit] …` line and the error with `console.error`
+   * @example
+   * ```ts
+   * const broker = createBroker({ onError: (error, { phase, connection }) => logger.error({ error, phase, session: connection.id }) });
+   * ```
+   */
+  onError?: ErrorHandler<P>;
 }
 
 /**

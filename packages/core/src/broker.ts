@@ -15,8 +15,10 @@ import { createMemoryTransport } from './memory-transport.js';
 import { Publisher } from './publisher.js';
 import type { RegisteredEvents, RegisteredPrincipal, RegisteredTopics } from './register.js';
 import { holdForReplay, replay } from './replay.js';
-import { readLastEventId, type StreamRequest } from './request.js';
+import { reporter } from './report.js';
+import { notAcceptable, readLastEventId, type StreamRequest } from './request.js';
 import type { Sink } from './sink.js';
+import { isStreamSource, type StreamBody } from './source.js';
 import { type AnyStream, Stream, type StreamHost } from './stream.js';
 import type { EventMap, EventOf, TopicEvents, TopicMap, TopicName } from './types.js';
 import { WriteScheduler } from './write-scheduler.js';
@@ -49,15 +51,20 @@ export interface Broker<E extends EventMap = EventMap, P = unknown, T extends To
   /** Publishes to every open session of one client (replayable like any event). */
   send(clientId: string, event: EventOf<E>): Promise<string>;
   /**
-   * Admits and opens a stream. Runs authorization and limits, then calls `open()` to send the
-   * response head, writes the `retry` hint, subscribes, and starts the replay after
+   * Admits and opens a stream. Refuses a client whose `Accept` header refuses
+   * `text/event-stream` (406), then runs authorization and limits, then calls `open()` to send
+   * the response head, writes the `retry` hint, subscribes, and starts the replay after
    * `Last-Event-ID` (resolving once the transport has answered it; the replay itself is written
    * as the socket drains). A `HEAD` request gets the head only: the sink is ended at once and no
    * stream is registered. For adapter authors; route code uses the adapter's `sse()` helper.
+   *
+   * `body`, when given, runs once the stream is open (not for `HEAD`): a source is piped and the
+   * stream closed when it ends; a callback gets the connection, and if it throws or rejects the
+   * failure goes to `onError` (`phase: 'open'`) and the stream ends.
    * @throws {@link SseRejectedError} before `open()` is called when the stream is refused;
    *   {@link SseHookError} when an admission hook threw something else.
    */
-  stream(request: StreamRequest, options: StreamOptions<T>, open: () => Sink): Promise<Connection<E, P, T>>;
+  stream(request: StreamRequest, options: StreamOptions<T>, open: () => Sink, body?: StreamBody<E, P, T>): Promise<Connection<E, P, T>>;
   /** Subscribes an open stream to more topics (not authorized again: check before calling); same as `connection.subscribe`. */
   subscribe(connection: Connection<E, P, T>, topics: readonly TopicName<T>[]): void;
   /** Removes topics from an open stream; same as `connection.unsubscribe`. */
@@ -136,6 +143,7 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
     gaps: 0,
     rejected: 0,
   };
+  const report = reporter(options.onError);
   let sessionCount = 0;
   let closed = false;
   let closing: Promise<void> | undefined;
@@ -158,8 +166,18 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
       channels.leaveAll(stream);
       capacity.remove(stream.clientId);
       stats.connections = open.size;
-      options.onDisconnect?.(stream, reason);
+      if (options.onDisconnect) runHook('onDisconnect', stream, () => options.onDisconnect?.(stream, reason));
     },
+    report: report as StreamHost['report'],
+  };
+
+  /** Runs `onConnect` / `onDisconnect`: a throwing hook is reported, never thrown into a socket event. */
+  const runHook = (hook: 'onConnect' | 'onDisconnect', stream: Stream<E, P>, call: () => void) => {
+    try {
+      call();
+    } catch (error) {
+      report(error, { phase: 'hook', hook, connection: stream });
+    }
   };
 
   const unsubscribeTransport = transport.subscribe(createFanOut(channels, scheduler, open, stats));
@@ -202,7 +220,12 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
     broadcast: (event) => publishTo([BROADCAST], event),
     send: (clientId, event) => publishTo([clientChannel(clientId)], event),
 
-    async stream(request, streamOptions, openSink) {
+    async stream(request, streamOptions, openSink, body) {
+      const unacceptable = notAcceptable(request.header('accept'));
+      if (unacceptable) {
+        stats.rejected++;
+        throw unacceptable;
+      }
       refuse();
       let admitted: Awaited<ReturnType<typeof authorizeStream<P>>>;
       try {
@@ -220,8 +243,9 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
       const { stream, lastEventId } = register(request, clientId, admitted.principal, openSink(), retry);
       for (const topic of admitted.topics) channels.join(stream, topicChannel(topic));
       if (stream.sink.closed) stream.end('client');
-      options.onConnect?.(stream);
+      if (options.onConnect) runHook('onConnect', stream, () => options.onConnect?.(stream));
       if (lastEventId !== undefined) await replay(stream, transport, lastEventId, stats);
+      if (body !== undefined) runBody(stream, body);
       return stream;
     },
 
@@ -258,6 +282,23 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
   }
 
   return broker;
+}
+
+/**
+ * Runs what route code handed over for an open stream, in the background: the adapter's route
+ * has returned, so a failure goes to `onError` (through the stream's host), not to the framework.
+ */
+function runBody<E extends EventMap, P>(stream: Stream<E, P>, body: StreamBody<E, P>): void {
+  if (isStreamSource(body)) {
+    void stream.pipe(body).then(() => stream.close());
+    return;
+  }
+  Promise.resolve()
+    .then(() => body(stream))
+    .catch((error: unknown) => {
+      stream.host.report(error, { phase: 'open', connection: stream });
+      stream.close();
+    });
 }
 
 /** Ends a stream gracefully; resolves once its socket has closed (bounded by `closeTimeout`). */

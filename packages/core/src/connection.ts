@@ -2,6 +2,7 @@
  * The public face of one open stream: what route code may read and call. The broker's per-stream
  * state lives behind it, in `stream.ts`.
  */
+import type { StreamSource } from './source.js';
 import type { EventMap, EventOf, TopicMap, TopicName } from './types.js';
 
 /** Why a connection ended. */
@@ -79,23 +80,25 @@ export interface Connection<E extends EventMap = EventMap, P = unknown, T extend
   /** Resolves when the socket has room again (and any replay is written), or the stream has ended. */
   drained(): Promise<void>;
   /**
-   * Sends every item of an async iterable (an async generator, a Node `Readable`, …) as events,
-   * waiting for the socket to drain when it is full. When the client leaves, the iterator's
-   * `return()` is called so the source can clean up. Resolves when the source ends or the stream
-   * closes.
+   * Sends every item of a source (an async generator, a Node `Readable`, an iterable, a WHATWG
+   * `ReadableStream`) as events, waiting for the socket to drain when it is full. When the client
+   * leaves, the iterator's `return()` (a `ReadableStream`'s `cancel()`) is called so the source can
+   * clean up. Resolves when the source ends or the stream closes.
    *
    * When the source throws, the client gets the `onError` event (by default
-   * {@link SOURCE_ERROR_EVENT}, with nothing of the error), the stream ends, and the returned
-   * promise rejects with the error so your framework logs it.
+   * {@link SOURCE_ERROR_EVENT}, with nothing of the error), the stream ends, the error is reported
+   * once through the broker's `onError` (`phase: 'pipe'`), and the returned promise resolves: it
+   * does not reject, so your framework does not report the same failure a second time. Check
+   * {@link closed} to tell an ended stream from a finished source.
    *
    * @example
-   * ```ts
+   * ```ts fragment
    * await connection.pipe(llm.stream(prompt), { map: (token) => ({ event: 'token', data: token }) });
    * connection.send({ event: 'done', data: {} });
    * connection.close(); // `done` is delivered first
    * ```
    */
-  pipe<T>(source: AsyncIterable<T> | Iterable<T>, options?: PipeOptions<T, E>): Promise<void>;
+  pipe<I>(source: StreamSource<I>, options?: PipeOptions<I, E>): Promise<void>;
   /** Adds broker topics to this stream (not authorized again: check before calling). */
   subscribe(topics: TopicName<T> | readonly TopicName<T>[]): void;
   /** Removes broker topics from this stream. */

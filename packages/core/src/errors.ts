@@ -13,7 +13,8 @@ export type SseErrorCode =
   | 'BROKER_CLOSED'
   | 'TRANSPORT_FAILED'
   | 'REJECTED'
-  | 'HOOK_FAILED';
+  | 'HOOK_FAILED'
+  | 'NOT_INSTALLED';
 
 const brand = Symbol.for('ssekit.error');
 

@@ -4,6 +4,16 @@
  *
  * @module
  */
+export {
+  type BrokerOrOptions,
+  missingMiddleware,
+  type RefusalResponse,
+  refusalOf,
+  refusalResponse,
+  resolveBroker,
+  type SourceOptions,
+  sseArguments,
+} from './adapter.js';
 export { type AdmissionOptions, reject } from './admission.js';
 export {
   type Authorized,
@@ -39,14 +49,17 @@ export type { GapReason } from './gap.js';
 export { HTTP2_FORBIDDEN_HEADERS, SSE_HEADERS } from './headers.js';
 export { createMemoryTransport, type MemoryTransportOptions } from './memory-transport.js';
 export type { Register, RegisteredEvents, RegisteredPrincipal, RegisteredTopics } from './register.js';
+export { type ErrorContext, type ErrorHandler, type ErrorPhase, logStreamError } from './report.js';
 export {
   type AdmissionRequest,
   acceptsEventStream,
   MAX_LAST_EVENT_ID_LENGTH,
+  notAcceptable,
   readLastEventId,
   type StreamRequest,
 } from './request.js';
 export type { Sink } from './sink.js';
+export { isStreamSource, type StreamBody, type StreamSource } from './source.js';
 export type { ReplayResult, Transport, TransportGap, TransportListener, TransportMessage } from './transport.js';
 export type { EventMap, EventOf, TopicEvents, TopicMap, TopicName } from './types.js';
 export { createWebSink, fromFetchRequest, type WebSink, type WebSinkOptions } from './web-sink.js';

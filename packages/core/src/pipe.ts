@@ -3,20 +3,26 @@
  * either side's failure.
  */
 import { type Connection, type PipeOptions, SOURCE_ERROR_EVENT } from './connection.js';
+import { iteratorOf, type StreamSource } from './source.js';
 import type { EventMap, EventOf } from './types.js';
 
 const textDecoder = new TextDecoder();
 const SOURCE_FAILED = { event: SOURCE_ERROR_EVENT, data: { reason: 'source-failed' } };
 
-/** See {@link Connection.pipe}. */
+/**
+ * See {@link Connection.pipe}. A source that throws is reported through `report` (the broker's
+ * `onError`) and the returned promise resolves: the failure is reported once, by the broker, and
+ * not a second time by the framework that would log a rejected route (or, on Express, destroy the
+ * socket before the error event and the end of the stream reach the client).
+ */
 export async function pipe<T, E extends EventMap>(
   connection: Connection<E, unknown>,
-  source: AsyncIterable<T> | Iterable<T>,
+  source: StreamSource<T>,
   options: PipeOptions<T, E>,
+  report: (error: unknown) => void,
 ): Promise<void> {
   const map = options.map ?? (defaultMap as (item: T) => EventOf<E>);
-  const iterator =
-    Symbol.asyncIterator in source ? (source as AsyncIterable<T>)[Symbol.asyncIterator]() : (source as Iterable<T>)[Symbol.iterator]();
+  const iterator = iteratorOf(source);
   let done = false;
   const stop = () => {
     if (!done) void Promise.resolve(iterator.return?.()).catch(() => {});
@@ -38,7 +44,7 @@ export async function pipe<T, E extends EventMap>(
     if (connection.closed) return;
     tellClient(connection, error, options);
     connection.close();
-    throw error;
+    report(error);
   } finally {
     signal.removeEventListener('abort', stop);
     if (!done) stop();

@@ -1,6 +1,7 @@
 /**
  * What core needs to know about an incoming stream request, independent of the framework.
  */
+import { SseRejectedError } from './errors.js';
 
 /** A framework-neutral view of the request that opens a stream. */
 export interface StreamRequest {
@@ -93,4 +94,23 @@ export function acceptsEventStream(accept: string | undefined): boolean {
     if (q === undefined || Number(q.slice(2)) > 0) return true;
   }
   return false;
+}
+
+/**
+ * The 406 refusal for a request whose `Accept` header refuses `text/event-stream`, or `undefined`
+ * when it admits it (see {@link acceptsEventStream}). `broker.stream()` checks it first, before
+ * any admission hook, so every adapter answers such a client the same way.
+ *
+ * A route that serves JSON or a stream on one path checks {@link acceptsEventStream} itself and
+ * answers JSON before it opens a stream.
+ *
+ * @example
+ * ```ts
+ * notAcceptable('application/json')?.status // 406
+ * notAcceptable('text/event-stream') // undefined
+ * ```
+ */
+export function notAcceptable(accept: string | undefined): SseRejectedError | undefined {
+  if (acceptsEventStream(accept)) return undefined;
+  return new SseRejectedError(406, 'This route serves text/event-stream; send `Accept: text/event-stream`.');
 }

@@ -7,7 +7,9 @@ import type { Backlog } from './backlog.js';
 import type { CloseReason, Connection, PipeOptions } from './connection.js';
 import { type EncodeOptions, encodeComment, encodeEvent } from './encode.js';
 import { pipe } from './pipe.js';
+import type { ErrorHandler } from './report.js';
 import type { Sink } from './sink.js';
+import type { StreamSource } from './source.js';
 import type { EventMap, EventOf } from './types.js';
 
 /** Counters the streams update themselves. */
@@ -30,6 +32,8 @@ export interface StreamHost {
   leave(stream: AnyStream, topics: readonly string[]): void;
   /** The stream ended: forget it (channels, limits, hooks). Runs once. */
   release(stream: AnyStream, reason: CloseReason): void;
+  /** Reports a failure after the head was sent (the broker's `onError`). */
+  readonly report: ErrorHandler;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a stream of any event map and principal, inside the broker
@@ -116,8 +120,8 @@ export class Stream<E extends EventMap = EventMap, P = unknown> implements Conne
     });
   }
 
-  pipe<T>(source: AsyncIterable<T> | Iterable<T>, options: PipeOptions<T, E> = {}): Promise<void> {
-    return pipe(this, source, options);
+  pipe<T>(source: StreamSource<T>, options: PipeOptions<T, E> = {}): Promise<void> {
+    return pipe(this, source, options, (error) => this.host.report(error, { phase: 'pipe', connection: this }));
   }
 
   subscribe(topics: string | readonly string[]): void {

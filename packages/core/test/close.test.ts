@@ -111,23 +111,37 @@ describe('close delivers what was sent before it', () => {
 });
 
 describe('a piped source that throws', () => {
-  it('tells the client with the source-error event, ends the stream, and rejects pipe()', async () => {
+  it('tells the client with the source-error event, ends the stream, reports once through onError, and resolves pipe()', async () => {
     const failures: unknown[] = [];
+    const phases: string[] = [];
+    let settled: string | undefined;
     async function* failing() {
       yield 'first';
       throw new Error('upstream said: password=hunter2');
     }
-    const { broker, served } = await start((c) => {
-      c.pipe(failing()).catch((error: unknown) => failures.push(error));
-    });
+    const onError: BrokerOptions['onError'] = (error, context) => {
+      failures.push(error);
+      phases.push(context.phase);
+    };
+    const { broker, served } = await start(
+      (c) => {
+        c.pipe(failing()).then(
+          () => (settled = 'resolved'),
+          () => (settled = 'rejected'),
+        );
+      },
+      { onError },
+    );
     const raw = await openRaw(served.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
     await raw.until((t) => t.endsWith('0\r\n\r\n'));
     raw.socket.destroy();
     const body = dechunk(raw.received().slice(raw.received().indexOf('\r\n\r\n') + 4));
     expect(body).toBe(`:\ndata: first\n\nevent: ${SOURCE_ERROR_EVENT}\ndata: {"reason":"source-failed"}\n\n`);
     expect(body).not.toContain('hunter2');
-    await waitFor(() => failures.length === 1, 'pipe() rejected');
+    await waitFor(() => failures.length === 1 && settled !== undefined, 'pipe() reported and settled');
     expect((failures[0] as Error).message).toContain('hunter2');
+    expect(phases).toEqual(['pipe']);
+    expect(settled).toBe('resolved');
     expect(broker.stats().connections).toBe(0);
   });
 
@@ -136,12 +150,15 @@ describe('a piped source that throws', () => {
       [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new Error('quota')) }),
     });
     const modes = ['custom', 'none'];
-    const { served } = await start((c) => {
-      const mode = modes.shift();
-      c.pipe(failing(), {
-        onError: (error) => (mode === 'custom' ? { event: 'failed', data: { retryable: (error as Error).message === 'quota' } } : null),
-      }).catch(() => {});
-    });
+    const { served } = await start(
+      (c) => {
+        const mode = modes.shift();
+        void c.pipe(failing(), {
+          onError: (error) => (mode === 'custom' ? { event: 'failed', data: { retryable: (error as Error).message === 'quota' } } : null),
+        });
+      },
+      { onError: () => {} },
+    );
     const custom = await openSse(served.url);
     await custom.done;
     expect(custom.events).toEqual([{ event: 'failed', data: '{"retryable":true}', id: undefined }]);

@@ -1,5 +1,13 @@
 import type { AddressInfo } from 'node:net';
-import { afterOpen, CORS_ORIGIN, createContractBroker, localServer, runContractSuite, streamOptionsFromUrl } from '@ssekit/contract';
+import {
+  afterOpen,
+  CORS_ORIGIN,
+  createContractBroker,
+  localServer,
+  runContractSuite,
+  sourceFromUrl,
+  streamOptionsFromUrl,
+} from '@ssekit/contract';
 import cors from 'cors';
 import express from 'express';
 import { expressSse } from '../src/index.js';
@@ -12,7 +20,9 @@ runContractSuite({
     app.use(cors({ origin: [CORS_ORIGIN] }));
     app.use(expressSse({ broker }));
     app.get('/events', async (req, res) => {
-      await afterOpen(req.url, await res.sse(streamOptionsFromUrl(req.url)));
+      const source = sourceFromUrl(req.url, broker);
+      if (source) await res.sse(source, streamOptionsFromUrl(req.url));
+      else await afterOpen(req.url, await res.sse(streamOptionsFromUrl(req.url)));
     });
     const server = await new Promise<ReturnType<typeof app.listen>>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));

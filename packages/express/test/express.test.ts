@@ -62,3 +62,46 @@ describe('@ssekit/express', () => {
     expect(response.headers.get('retry-after')).toBe('3');
   });
 });
+
+describe('@ssekit/express: the broker it uses, and a missing middleware', () => {
+  it('app.use(expressSse()) with no broker: routes publish through res.locals, and app.locals has it', async () => {
+    const app = express();
+    app.use(expressSse({ heartbeatInterval: 0 }));
+    app.get('/events', async (_req, res) => {
+      await res.sse({ topics: ['news'] });
+    });
+    app.post('/news', async (req, res) => {
+      const broker = res.locals.sseBroker;
+      res.json({ id: await broker?.publish('news', { data: 'fresh' }), same: broker === req.app.locals.sseBroker });
+    });
+    const { url } = await servers.listen(app);
+    servers.onClose(() => app.locals.sseBroker?.close());
+    const reader = await openSse(`${url}/events`);
+    const published = (await (await fetch(`${url}/news`, { method: 'POST' })).json()) as { id?: string; same: boolean };
+    expect(published.id).toBeTypeOf('string');
+    expect(published.same).toBe(true);
+    expect((await reader.waitForEvents(1))[0]?.data).toBe('fresh');
+    reader.close();
+  });
+
+  it('res.sse() without the middleware rejects with an SseError that says what to add', async () => {
+    const app = express();
+    const seen: { name?: string; code?: string; message?: string }[] = [];
+    app.get('/events', async (_req, res) => {
+      await res.sse();
+    });
+    app.use((error: Error & { code?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      seen.push({ name: error.name, code: error.code, message: error.message });
+      res.status(500).end();
+    });
+    const { url } = await servers.listen(app);
+    expect((await fetch(`${url}/events`)).status).toBe(500);
+    expect(seen).toEqual([
+      {
+        name: 'SseError',
+        code: 'NOT_INSTALLED',
+        message: 'res.sse() needs the ssekit middleware in front of this route: add `app.use(expressSse())` before it.',
+      },
+    ]);
+  });
+});

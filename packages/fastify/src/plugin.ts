@@ -4,13 +4,16 @@ import {
   type Broker,
   type BrokerOptions,
   type Connection,
-  createBroker,
   type EventMap,
+  notAcceptable,
   type RegisteredEvents,
   type RegisteredPrincipal,
   type RegisteredTopics,
-  SseRejectedError,
+  resolveBroker,
+  type SourceOptions,
   type StreamOptions,
+  type StreamSource,
+  sseArguments,
   type TopicMap,
 } from '@ssekit/core';
 import { createNodeSink, toStreamRequest } from '@ssekit/core/node';
@@ -73,14 +76,15 @@ declare module 'fastify' {
   }
   interface FastifyReply {
     /**
-     * Opens an event stream on this reply: admission (401/403/429/503 become normal Fastify
-     * errors, before any byte), then headers collected on the reply (CORS, …) plus the SSE
-     * headers, then replay after `Last-Event-ID`. Resolves to the live connection, typed by the
-     * `Register` declaration of `@ssekit/core` (or by explicit generics).
+     * Opens an event stream on this reply: admission (406 for a client that refuses
+     * `text/event-stream`, 401/403/429/503: normal Fastify errors, before any byte), then headers
+     * collected on the reply (CORS, …) plus the SSE headers, then replay after `Last-Event-ID`.
+     * Resolves to the live connection, typed by the `Register` declaration of `@ssekit/core` (or
+     * by explicit generics).
      *
      * Called `reply.sse()` in earlier releases: renamed so that `@fastify/sse` can be installed beside it.
      * @example
-     * ```ts
+     * ```ts fragment
      * fastify.get('/events', { eventStream: true }, async (request, reply) => {
      *   const stream = await reply.eventStream({ topics: ['news'] });
      *   stream.send({ event: 'notice', data: 'welcome' });
@@ -90,11 +94,27 @@ declare module 'fastify' {
     eventStream<E extends EventMap = RegisteredEvents, P = RegisteredPrincipal, T extends TopicMap = RegisteredTopics>(
       options?: StreamOptions<NoInfer<T>>,
     ): Promise<Connection<E, P, T>>;
+    /**
+     * Opens an event stream and pipes `source` into it (an async generator, a `ReadableStream`,
+     * …; see `connection.pipe`), ending the stream when the source ends and calling the
+     * iterator's `return()` when the client leaves. A source that throws is reported through the
+     * broker's `onError`. Resolves to the connection once it is open.
+     * @example
+     * ```ts fragment
+     * fastify.get('/tokens', async (request, reply) => reply.eventStream(llm.stream(prompt)));
+     * ```
+     */
+    eventStream<I, E extends EventMap = RegisteredEvents, P = RegisteredPrincipal, T extends TopicMap = RegisteredTopics>(
+      source: StreamSource<I>,
+      options?: SourceOptions<I, E> & StreamOptions<NoInfer<T>>,
+    ): Promise<Connection<E, P, T>>;
   }
   interface RouteShorthandOptions {
     /**
-     * `true`: an event-stream-only route; clients that refuse `text/event-stream` get 406.
-     * (Called `sse: true` in earlier releases; that name is `@fastify/sse`'s.)
+     * `true`: an event-stream-only route; clients that refuse `text/event-stream` get 406 before
+     * any hook or handler runs (`reply.eventStream()` answers them 406 on any route; a dual route
+     * checks `request.acceptsSse()` before calling it). Called `sse: true` in earlier releases;
+     * that name is `@fastify/sse`'s.
      */
     eventStream?: boolean;
   }
@@ -102,25 +122,35 @@ declare module 'fastify' {
 
 const plugin: FastifyPluginAsync<SsePluginOptions> = async (fastify, options) => {
   const { broker: given, closeBrokerOnClose = true, forceCloseAfter = 1_000, ...brokerOptions } = options;
-  const broker: Broker = given ?? createBroker(brokerOptions as BrokerOptions);
+  const broker: Broker = resolveBroker({ broker: given, ...(brokerOptions as BrokerOptions) });
 
   fastify.decorate('sseBroker', broker as FastifySseBroker);
   fastify.decorateRequest('acceptsSse', function acceptsSse(this: FastifyRequest) {
     return acceptsEventStream(this.headers.accept);
   });
-  fastify.decorateReply('eventStream', function eventStream(this: FastifyReply, streamOptions: StreamOptions = {}) {
-    return broker.stream(toStreamRequest(this.request.raw, this.request), streamOptions, () => {
-      // From here on the response is ours: Fastify must not send anything itself.
-      this.hijack();
-      return createNodeSink(this.raw, { headers: this.getHeaders() });
-    });
-  });
+  fastify.decorateReply(
+    'eventStream',
+    function eventStream(this: FastifyReply, first?: StreamOptions | StreamSource, second?: SourceOptions) {
+      const { options: streamOptions, body } = sseArguments(first, second);
+      return broker.stream(
+        toStreamRequest(this.request.raw, this.request),
+        streamOptions,
+        () => {
+          // From here on the response is ours: Fastify must not send anything itself.
+          this.hijack();
+          return createNodeSink(this.raw, { headers: this.getHeaders() });
+        },
+        body,
+      );
+    },
+  );
 
   fastify.addHook('onRoute', (route) => {
     if ((route as { eventStream?: boolean }).eventStream !== true) return;
+    // `reply.eventStream()` refuses such clients too; this answers them before body parsing and handlers run.
     const refuseOthers = async (request: FastifyRequest) => {
-      if (!request.acceptsSse())
-        throw new SseRejectedError(406, 'This route only serves text/event-stream; send `Accept: text/event-stream`.');
+      const refusal = notAcceptable(request.headers.accept);
+      if (refusal) throw refusal;
     };
     route.onRequest = [...toArray(route.onRequest), refuseOthers] as typeof route.onRequest;
   });

@@ -1,5 +1,13 @@
 import cors from '@fastify/cors';
-import { afterOpen, CORS_ORIGIN, createContractBroker, localServer, runContractSuite, streamOptionsFromUrl } from '@ssekit/contract';
+import {
+  afterOpen,
+  CORS_ORIGIN,
+  createContractBroker,
+  localServer,
+  runContractSuite,
+  sourceFromUrl,
+  streamOptionsFromUrl,
+} from '@ssekit/contract';
 import Fastify from 'fastify';
 import { ssePlugin } from '../src/index.js';
 
@@ -11,6 +19,8 @@ runContractSuite({
     await app.register(cors, { origin: [CORS_ORIGIN] });
     await app.register(ssePlugin, { broker });
     app.get('/events', { eventStream: true }, async (request, reply) => {
+      const source = sourceFromUrl(request.url, broker);
+      if (source) return reply.eventStream(source, streamOptionsFromUrl(request.url));
       await afterOpen(request.url, await reply.eventStream(streamOptionsFromUrl(request.url)));
     });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });

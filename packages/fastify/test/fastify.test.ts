@@ -1,5 +1,6 @@
 import http2 from 'node:http2';
 import net from 'node:net';
+import { createBroker } from '@ssekit/core';
 import { openSse } from '@ssekit/test-utils';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -35,6 +36,27 @@ describe('@ssekit/fastify', () => {
     const stream = await openSse(`${url}/dual`);
     expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
     stream.close();
+  });
+
+  it('answers 406 from reply.eventStream() on a route without the eventStream option too, before authorize runs', async () => {
+    let authorized = 0;
+    app = Fastify();
+    await app.register(ssePlugin, { authorize: () => ++authorized });
+    app.get('/plain', async (_request, reply) => {
+      await reply.eventStream();
+    });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    const refused = await fetch(`${url}/plain`, { headers: { accept: 'application/json' } });
+    expect(refused.status).toBe(406);
+    expect(await refused.json()).toMatchObject({ statusCode: 406, message: expect.stringContaining('text/event-stream') });
+    expect(authorized).toBe(0);
+  });
+
+  it('throws when given a broker and broker options (they would be ignored)', async () => {
+    app = Fastify();
+    const broker = createBroker();
+    await expect(app.register(ssePlugin, { broker, heartbeatInterval: 1_000 })).rejects.toThrow(/heartbeatInterval would be ignored/);
+    await broker.close();
   });
 
   it('runs onRequest/preHandler hooks (auth) before streaming, and their errors are normal replies', async () => {

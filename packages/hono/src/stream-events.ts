@@ -5,17 +5,17 @@ import {
   createWebSink,
   type EventMap,
   fromFetchRequest,
-  isSseError,
   type RegisteredEvents,
   type RegisteredPrincipal,
   type RegisteredTopics,
-  type SseRejectedError,
+  refusalResponse,
   type StreamOptions,
+  type StreamSource,
   type TopicMap,
 } from '@ssekit/core';
 import { createNodeSink, type NodeResponse } from '@ssekit/core/node';
 import type { Context } from 'hono';
-import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { claimResponse } from './claim-response.js';
 
 /**
@@ -49,70 +49,73 @@ function alreadySent(): Response {
  *
  * On Node under `@hono/node-server` it writes through core's Node bridge (the fast path: no Web
  * Streams in between); on Bun, Deno, Workers and other Fetch runtimes it streams through a
- * `ReadableStream` and ends when `c.req.raw.signal` aborts. Admission failures (401/403/429/503)
- * throw an `HTTPException` (its `cause` is the `SseRejectedError`, its response carries the status and
- * `Retry-After`) into Hono's `onError`, before any byte.
+ * `ReadableStream` and ends when `c.req.raw.signal` aborts. A refused stream (406 for a client
+ * that refuses `text/event-stream`, 401/403/429/503) is answered here, before any byte, with its
+ * status, `Retry-After` and a short text body: a refusal is an answer, not a fault, so it does
+ * not go through `app.onError` (which would turn it into a 500 in many apps). A failing
+ * `authorize` hook (`SseHookError`) is thrown, for `app.onError` to answer with a 500.
  * Headers set earlier on `c` (by `hono/cors`, for example) go out with the stream.
  *
- * @param onOpen - called with the live connection; on Fetch runtimes it runs after the
- *   `Response` is returned, so it may keep sending for as long as it likes.
+ * @param then - what runs on the open stream: a callback that gets the connection (on Fetch
+ *   runtimes it runs after the `Response` is returned, so it may keep sending for as long as it
+ *   likes), or a source (an async generator, a `ReadableStream`, …) piped into the stream, which
+ *   ends when the source does; the iterator's `return()` is called when the client leaves. A
+ *   callback that throws, or a source that fails, is reported through the broker's `onError` and
+ *   the stream ends.
  * @example
- * ```ts
+ * ```ts fragment
  * app.get('/events', (c) => streamEvents(c, { broker, topics: ['news'] }, (stream) => {
  *   stream.send({ event: 'hello', data: 'welcome' });
  * }));
+ * app.get('/tokens', (c) => streamEvents(c, { broker }, llm.stream(prompt)));
  * ```
  */
 export async function streamEvents<E extends EventMap = RegisteredEvents, P = RegisteredPrincipal, T extends TopicMap = RegisteredTopics>(
   c: Context,
   options: StreamEventsOptions<E, P, T>,
-  onOpen?: (connection: Connection<E, P, T>) => unknown,
+  then?: ((connection: Connection<E, P, T>) => unknown) | StreamSource,
 ): Promise<Response> {
   const { broker, ...streamOptions } = options;
   const request = fromFetchRequest(c.req.raw, c);
   const outgoing = nodeResponseOf(c);
   try {
     if (outgoing) {
-      const connection = await broker.stream(request, streamOptions, () => {
-        const sink = createNodeSink(outgoing, { headers: Object.fromEntries(c.res.headers) });
-        claimResponse(outgoing, sink);
-        return sink;
-      });
-      runOnOpen(connection, onOpen);
+      await broker.stream(
+        request,
+        streamOptions,
+        () => {
+          const sink = createNodeSink(outgoing, { headers: Object.fromEntries(c.res.headers) });
+          claimResponse(outgoing, sink);
+          return sink;
+        },
+        then,
+      );
       return alreadySent();
     }
+    // Bun's per-request idle timeout (10 s by default) would cut a quiet stream between heartbeats.
+    liftIdleTimeout(c);
     const { sink, stream, headers } = createWebSink({ signal: c.req.raw.signal });
-    const connection = await broker.stream(request, streamOptions, () => sink);
-    queueMicrotask(() => runOnOpen(connection, onOpen));
+    await broker.stream(request, streamOptions, () => sink, then);
     return c.body(stream, 200, { ...headers });
   } catch (error) {
-    // By code, not `instanceof`: the refusal may come from another copy of core in the process.
-    throw isSseError(error) && error.code === 'REJECTED' ? toHttpException(error as SseRejectedError) : error;
+    const refusal = refusalResponse(error);
+    if (!refusal) throw error;
+    return c.text(refusal.body, refusal.status as ContentfulStatusCode, refusal.headers);
   }
-}
-
-/** Hono answers an `HTTPException` with its response; other errors become 500s. */
-function toHttpException(error: SseRejectedError): HTTPException {
-  const res = new Response(error.message, {
-    status: error.status,
-    headers: { 'content-type': 'text/plain; charset=utf-8', ...error.headers },
-  });
-  return new HTTPException(error.status as 400, { res, message: error.message, cause: error });
-}
-
-function runOnOpen<E extends EventMap, P, T extends TopicMap>(
-  connection: Connection<E, P, T>,
-  onOpen?: (connection: Connection<E, P, T>) => unknown,
-): void {
-  if (!onOpen) return;
-  // An error after the head is sent cannot become an error response; end the stream instead.
-  Promise.resolve()
-    .then(() => onOpen(connection))
-    .catch(() => connection.close());
 }
 
 /** The Node response behind `c` when Hono runs on `@hono/node-server` (`c.env.outgoing`). */
 function nodeResponseOf(c: Context): NodeResponse | undefined {
   const outgoing = (c.env as { outgoing?: unknown } | undefined)?.outgoing;
   return outgoing && typeof (outgoing as NodeResponse).writeHead === 'function' ? (outgoing as NodeResponse) : undefined;
+}
+
+/**
+ * On Bun, `c.env` is the server, whose `timeout(request, seconds)` sets one request's idle
+ * timeout: 0 lifts it for the stream (heartbeats keep proxies and clients from giving up).
+ * Other runtimes have no such timeout on a streaming response, or no such method.
+ */
+function liftIdleTimeout(c: Context): void {
+  const server = c.env as { timeout?: (request: Request, seconds: number) => void } | undefined;
+  if (typeof server?.timeout === 'function') server.timeout(c.req.raw, 0);
 }

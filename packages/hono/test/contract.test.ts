@@ -1,6 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { afterOpen, CORS_ORIGIN, createContractBroker, localServer, runContractSuite, streamOptionsFromUrl } from '@ssekit/contract';
+import {
+  afterOpen,
+  CORS_ORIGIN,
+  createContractBroker,
+  localServer,
+  runContractSuite,
+  sourceFromUrl,
+  streamOptionsFromUrl,
+} from '@ssekit/contract';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { streamEvents } from '../src/index.js';
@@ -11,7 +19,13 @@ runContractSuite({
     const broker = createContractBroker(options);
     const app = new Hono();
     app.use('/events', cors({ origin: [CORS_ORIGIN] }));
-    app.get('/events', (c) => streamEvents(c, { broker, ...streamOptionsFromUrl(c.req.url) }, (stream) => afterOpen(c.req.url, stream)));
+    app.get('/events', (c) =>
+      streamEvents(
+        c,
+        { broker, ...streamOptionsFromUrl(c.req.url) },
+        sourceFromUrl(c.req.url, broker) ?? ((stream) => afterOpen(c.req.url, stream)),
+      ),
+    );
     const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
       const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
     });

@@ -29,19 +29,26 @@ describe('@ssekit/hono', () => {
     await broker.close();
   });
 
-  it('turns admission errors into Hono error responses with status and headers', async () => {
-    const broker = createBroker({ maxConnections: 0, retryAfter: 2 });
+  it('answers refusals itself, status and headers kept, even when a custom app.onError answers every error with 500', async () => {
+    const broker = createBroker({ authorize: (request) => request.header('authorization') === 'ok' });
+    const full = createBroker({ maxConnections: 0, retryAfter: 2 });
     const app = new Hono();
     app.get('/events', (c) => streamEvents(c, { broker }));
+    app.get('/full', (c) => streamEvents(c, { broker: full }));
+    const seen: unknown[] = [];
     app.onError((error, c) => {
-      const { status, headers } = error.cause as { status: 503; headers: Record<string, string> };
-      return c.json({ message: error.message }, status, headers);
+      seen.push(error);
+      return c.json({ message: 'internal error' }, 500);
     });
-    const response = await app.request('/events');
-    expect(response.status).toBe(503);
-    expect(response.headers.get('retry-after')).toBe('2');
-    expect(await response.json()).toEqual({ message: 'Too many open streams; retry later.' });
-    await broker.close();
+    const unauthorized = await app.request('/events');
+    expect(unauthorized.status).toBe(401);
+    expect(await unauthorized.text()).toBe('Authentication required.');
+    const busy = await app.request('/full');
+    expect(busy.status).toBe(503);
+    expect(busy.headers.get('retry-after')).toBe('2');
+    expect(await busy.text()).toBe('Too many open streams; retry later.');
+    expect(seen).toEqual([]);
+    await Promise.all([broker.close(), full.close()]);
   });
 
   it('answers a refusal from another copy of core with its status, not a 500', async () => {
@@ -65,8 +72,9 @@ describe('@ssekit/hono', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
-  it('an error in onOpen ends the stream instead of crashing the server (node-server path)', async () => {
-    const broker = createBroker();
+  it('an error in onOpen ends the stream and is reported once through the broker onError (node-server path)', async () => {
+    const reports: [unknown, string][] = [];
+    const broker = createBroker({ onError: (error, context) => reports.push([error, context.phase]) });
     const app = new Hono();
     app.get('/events', (c) =>
       streamEvents(c, { broker }, () => {
@@ -80,6 +88,7 @@ describe('@ssekit/hono', () => {
     await reader.done;
     expect(reader.events).toEqual([]);
     expect(reader.text()).toBe(':\n');
+    expect(reports).toEqual([[new Error('boom'), 'open']]);
     await broker.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });

@@ -2,7 +2,14 @@
 // the built package, as users of those runtimes would, and prints `listening <port>`.
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
-import { afterOpen, CORS_ORIGIN, createContractBroker, handleControl, streamOptionsFromUrl } from '../../contract/src/app.ts';
+import {
+  afterOpen,
+  CORS_ORIGIN,
+  createContractBroker,
+  handleControl,
+  sourceFromUrl,
+  streamOptionsFromUrl,
+} from '../../contract/src/app.ts';
 import { streamEvents } from '../dist/index.mjs';
 
 declare const Bun:
@@ -23,7 +30,13 @@ const env = (name: string) =>
 const broker = createContractBroker(JSON.parse(env('CONTRACT_OPTIONS') ?? '{}'));
 const app = new Hono();
 app.use('/events', cors({ origin: [CORS_ORIGIN] }));
-app.get('/events', (c) => streamEvents(c, { broker, ...streamOptionsFromUrl(c.req.url) }, (stream) => afterOpen(c.req.url, stream)));
+app.get('/events', (c) =>
+  streamEvents(
+    c,
+    { broker, ...streamOptionsFromUrl(c.req.url) },
+    sourceFromUrl(c.req.url, broker) ?? ((stream) => afterOpen(c.req.url, stream)),
+  ),
+);
 app.post('/_control/:verb', async (c) => c.json((await handleControl(broker, c.req.path, await c.req.json())) ?? {}));
 
 if (typeof Bun !== 'undefined') {

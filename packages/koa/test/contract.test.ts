@@ -2,7 +2,15 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import cors from '@koa/cors';
 import Router from '@koa/router';
-import { afterOpen, CORS_ORIGIN, createContractBroker, localServer, runContractSuite, streamOptionsFromUrl } from '@ssekit/contract';
+import {
+  afterOpen,
+  CORS_ORIGIN,
+  createContractBroker,
+  localServer,
+  runContractSuite,
+  sourceFromUrl,
+  streamOptionsFromUrl,
+} from '@ssekit/contract';
 import Koa from 'koa';
 import { koaSse } from '../src/index.js';
 
@@ -13,7 +21,9 @@ runContractSuite({
     const app = new Koa();
     const router = new Router();
     router.get('/events', async (ctx) => {
-      await afterOpen(ctx.url, await ctx.sse(streamOptionsFromUrl(ctx.url)));
+      const source = sourceFromUrl(ctx.url, broker);
+      if (source) await ctx.sse(source, streamOptionsFromUrl(ctx.url));
+      else await afterOpen(ctx.url, await ctx.sse(streamOptionsFromUrl(ctx.url)));
     });
     app.use(cors({ origin: (ctx) => (ctx.get('origin') === CORS_ORIGIN ? CORS_ORIGIN : '') }));
     app.use(koaSse({ broker }));

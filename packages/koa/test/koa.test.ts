@@ -57,3 +57,45 @@ describe('@ssekit/koa', () => {
     expect(await (await fetch(url)).json()).toEqual({ ok: true });
   });
 });
+
+describe('@ssekit/koa: the broker it uses, and a missing middleware', () => {
+  it('app.use(koaSse()) with no broker: routes publish through ctx.sseBroker, and app.context has it', async () => {
+    const app = new Koa();
+    app.use(koaSse({ heartbeatInterval: 0 }));
+    app.use(async (ctx) => {
+      if (ctx.path === '/events') {
+        await ctx.sse({ topics: ['news'] });
+        return;
+      }
+      ctx.body = { id: await ctx.sseBroker?.publish('news', { data: 'fresh' }), same: ctx.sseBroker === app.context.sseBroker };
+    });
+    const { url } = await servers.listen(app);
+    servers.onClose(() => app.context.sseBroker?.close());
+    const reader = await openSse(`${url}/events`);
+    const published = (await (await fetch(`${url}/news`, { method: 'POST' })).json()) as { id?: string; same: boolean };
+    expect(published.id).toBeTypeOf('string');
+    expect(published.same).toBe(true);
+    expect((await reader.waitForEvents(1))[0]?.data).toBe('fresh');
+    reader.close();
+  });
+
+  it('ctx.sse() without the middleware rejects with an SseError that says what to add', async () => {
+    const app = new Koa();
+    const seen: { name?: string; code?: string; message?: string }[] = [];
+    app.silent = true;
+    app.on('error', (error: Error & { code?: string }) => seen.push({ name: error.name, code: error.code, message: error.message }));
+    app.use(async (ctx) => {
+      await ctx.sse();
+    });
+    const { url } = await servers.listen(app);
+    expect((await fetch(url)).status).toBe(500);
+    await waitFor(() => seen.length === 1, 'app error');
+    expect(seen).toEqual([
+      {
+        name: 'SseError',
+        code: 'NOT_INSTALLED',
+        message: 'ctx.sse() needs the ssekit middleware in front of this route: add `app.use(koaSse())` before it.',
+      },
+    ]);
+  });
+});
