@@ -13,7 +13,14 @@ import {
 import { streamEvents } from '../dist/index.mjs';
 
 declare const Bun:
-  | { serve(options: { port: number; hostname: string; fetch: (request: Request) => Response | Promise<Response> }): { port: number } }
+  | {
+      serve(options: {
+        port: number;
+        hostname: string;
+        idleTimeout?: number;
+        fetch: (request: Request, server: unknown) => Response | Promise<Response>;
+      }): { port: number };
+    }
   | undefined;
 declare const Deno:
   | {
@@ -40,7 +47,10 @@ app.get('/events', (c) =>
 app.post('/_control/:verb', async (c) => c.json((await handleControl(broker, c.req.path, await c.req.json())) ?? {}));
 
 if (typeof Bun !== 'undefined') {
-  const server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: app.fetch });
+  // IDLE_TIMEOUT: a shorter per-request idle timeout than Bun's 10 s default, for the test that
+  // streams must outlive it.
+  const idleTimeout = env('IDLE_TIMEOUT');
+  const server = Bun.serve({ port: 0, hostname: '127.0.0.1', ...(idleTimeout && { idleTimeout: Number(idleTimeout) }), fetch: app.fetch });
   console.log(`listening ${server.port}`);
 } else if (typeof Deno !== 'undefined') {
   Deno.serve({ port: 0, hostname: '127.0.0.1', onListen: ({ port }) => console.log(`listening ${port}`) }, app.fetch);
