@@ -77,7 +77,9 @@ const MUTATIONS = [
   {
     name: 'encode-id-0-dropped',
     file: 'packages/core/src/encode.ts',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: source text to find, with its template literal
     search: 'if (event.id !== undefined) out += `id: ${checkId(event.id)}\\n`;',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: source text to find, with its template literal
     replace: 'if (event.id) out += `id: ${checkId(event.id)}\\n`;',
     pkg: 'packages/core',
   },
@@ -161,6 +163,7 @@ const MUTATIONS = [
   {
     name: 'redis-replay-inclusive',
     file: 'packages/redis/src/replay.ts',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: source text to find, with its template literal
     search: ".xrange(streamKey, `(${fromId}`, '+', 'COUNT', readCount)",
     replace: ".xrange(streamKey, fromId, '+', 'COUNT', readCount)",
     pkg: 'packages/redis',

@@ -52,6 +52,7 @@ const BROKER_OPTION_KEYS = {
   maxTopicsPerConnection: true,
   retryAfter: true,
   serialize: true,
+  schemas: true,
   transport: true,
   history: true,
   heartbeatInterval: true,

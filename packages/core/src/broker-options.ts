@@ -6,6 +6,7 @@ import type { CloseReason, Connection } from './connection.js';
 import type { EncodeOptions } from './encode.js';
 import type { MemoryTransportOptions } from './memory-transport.js';
 import type { ErrorHandler } from './report.js';
+import type { EventSchemas } from './schemas.js';
 import type { Transport } from './transport.js';
 import type { TopicMap, TopicName } from './types.js';
 
@@ -21,6 +22,17 @@ export interface BrokerOptions<P = unknown, R = unknown> extends AdmissionOption
    * @default createMemoryTransport(history)
    */
   transport?: Transport;
+  /**
+   * Schemas that published data must match, by event name (`message` for unnamed events), from
+   * any Standard Schema library (zod, valibot, arktype). A mismatch rejects `publish()` with an
+   * `SseEncodeError` (`INVALID_DATA`) listing the issues, and nothing is sent; what the schema
+   * outputs (it may transform or strip) is what is sent. Synchronous schemas only.
+   * @example
+   * ```ts fragment
+   * createBroker({ schemas: { price: z.object({ symbol: z.string(), value: z.number() }) } });
+   * ```
+   */
+  schemas?: EventSchemas;
   /** Bounds of the default in-memory history (ignored when `transport` is given). */
   history?: MemoryTransportOptions;
   /**

@@ -183,7 +183,7 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
   const unsubscribeTransport = transport.subscribe(createFanOut(channels, scheduler, open, stats));
   const stopHeartbeat = startHeartbeat(options.heartbeatInterval ?? 15_000, open, options.closeUnresponsive ?? true, stats);
 
-  const publisher = new Publisher(transport, encodeOptions, stats);
+  const publisher = new Publisher(transport, encodeOptions, stats, options.schemas);
   const publishTo = (channelNames: readonly string[], event: EventOf<E>): Promise<string> =>
     closed
       ? Promise.reject(new SseClosedError('BROKER_CLOSED', 'The broker is closed; create a new one to publish again.'))

@@ -58,6 +58,7 @@ export {
   readLastEventId,
   type StreamRequest,
 } from './request.js';
+export type { EventSchemas, StandardResult, StandardSchema } from './schemas.js';
 export type { Sink } from './sink.js';
 export { isStreamSource, type StreamBody, type StreamSource } from './source.js';
 export type { ReplayResult, Transport, TransportGap, TransportListener, TransportMessage } from './transport.js';

@@ -6,6 +6,7 @@
 
 import type { SseEvent } from './encode.js';
 import { type EncodeOptions, formatEvent } from './encode.js';
+import { type EventSchemas, validateData } from './schemas.js';
 import type { Transport } from './transport.js';
 
 export class Publisher {
@@ -15,13 +16,14 @@ export class Publisher {
     private readonly transport: Transport,
     private readonly encodeOptions: EncodeOptions,
     private readonly counters: { published: number },
+    private readonly schemas: EventSchemas | undefined,
   ) {}
 
   /** Publishes to internal channel names; rejects (never throws) on invalid events. */
   publish(channels: readonly string[], event: SseEvent): Promise<string> {
     let published: Promise<string>;
     try {
-      const { id, ...rest } = event;
+      const { id, ...rest } = this.schemas ? { ...event, data: validateData(this.schemas, event.event ?? 'message', event.data) } : event;
       // The broker always adds an id line, so a published event is always dispatched: give it data.
       const body = rest.data === undefined && rest.event === undefined ? { ...rest, data: '' } : rest;
       const frame = formatEvent(body, this.encodeOptions);

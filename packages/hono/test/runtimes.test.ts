@@ -18,7 +18,7 @@ const runtimes: Record<string, string[]> = {
 for (const [runtime, [command, ...args]] of Object.entries(runtimes)) {
   if (runtime === 'bun') {
     describe('hono on bun: idle timeout', () => {
-      it('a quiet stream outlives Bun\'s per-request idle timeout', async () => {
+      it("a quiet stream outlives Bun's per-request idle timeout", async () => {
         // 1 s instead of the default 10 s, and no heartbeat: only lifting the timeout keeps it open.
         const child = spawn(command as string, args, {
           cwd: here,
