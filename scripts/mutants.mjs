@@ -107,15 +107,22 @@ const MUTATIONS = [
   {
     name: 'heartbeat-on-busy-streams',
     file: 'packages/core/src/heartbeat.ts',
-    search: 'if (!stream.active && !stream.backlog) stream.queue(HEARTBEAT);',
+    search: 'if (++stream.idleTicks >= 2 && !stream.backlog) stream.queue(HEARTBEAT);',
     replace: 'if (!stream.backlog) stream.queue(HEARTBEAT);',
+    pkg: 'packages/core',
+  },
+  {
+    name: 'heartbeat-every-other-interval',
+    file: 'packages/core/src/heartbeat.ts',
+    search: 'if (++stream.idleTicks >= 2 && !stream.backlog) stream.queue(HEARTBEAT);',
+    replace: 'if (++stream.idleTicks >= 4 && !stream.backlog) stream.queue(HEARTBEAT);',
     pkg: 'packages/core',
   },
   {
     name: 'close-unresponsive-ignored',
     file: 'packages/core/src/heartbeat.ts',
-    search: 'if (closeUnresponsive && stream.sink.unresponsive?.()) {',
-    replace: 'if (false && closeUnresponsive) {',
+    search: 'if (sweep && stream.sink.unresponsive?.()) {',
+    replace: 'if (false && sweep) {',
     pkg: 'packages/core',
   },
   {
