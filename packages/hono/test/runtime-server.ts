@@ -19,16 +19,19 @@ declare const Bun:
         hostname: string;
         idleTimeout?: number;
         fetch: (request: Request, server: unknown) => Response | Promise<Response>;
-      }): { port: number };
+      }): { port: number; stop(closeActiveConnections?: boolean): Promise<void> };
     }
   | undefined;
+declare const process: { on(signal: 'SIGTERM', listener: () => void): void; exit(code: number): never };
 declare const Deno:
   | {
       env: { get(name: string): string | undefined };
       serve(
         options: { port: number; hostname: string; onListen(address: { port: number }): void },
         handler: (request: Request) => Response | Promise<Response>,
-      ): unknown;
+      ): { shutdown(): Promise<void> };
+      addSignalListener(signal: 'SIGTERM', listener: () => void): void;
+      exit(code: number): never;
     }
   | undefined;
 
@@ -52,6 +55,21 @@ if (typeof Bun !== 'undefined') {
   const idleTimeout = env('IDLE_TIMEOUT');
   const server = Bun.serve({ port: 0, hostname: '127.0.0.1', ...(idleTimeout && { idleTimeout: Number(idleTimeout) }), fetch: app.fetch });
   console.log(`listening ${server.port}`);
+  const exit = () => process.exit(0);
+  process.on('SIGTERM', () => gracefully(server.stop(), exit));
 } else if (typeof Deno !== 'undefined') {
-  Deno.serve({ port: 0, hostname: '127.0.0.1', onListen: ({ port }) => console.log(`listening ${port}`) }, app.fetch);
+  const deno = Deno;
+  const server = deno.serve({ port: 0, hostname: '127.0.0.1', onListen: ({ port }) => console.log(`listening ${port}`) }, app.fetch);
+  deno.addSignalListener('SIGTERM', () => gracefully(server.shutdown(), () => deno.exit(0)));
+}
+
+/**
+ * Stops as a production app would on SIGTERM: the broker has closed its streams (the suite's
+ * shutdown does that first), the server finishes writing the responses it has, then the process
+ * exits (at the latest after 2 s). Killed at once, a runtime could drop the last events of a
+ * stream that the broker had already handed over.
+ */
+function gracefully(stopping: Promise<void>, exit: () => void): void {
+  setTimeout(exit, 2_000);
+  void stopping.then(exit, exit);
 }
