@@ -2,7 +2,7 @@
  * `createBroker`: wires admission, the streams' records, fan-out, replay, heartbeats and the
  * transport together. Each job lives in its own module; this one only connects them.
  */
-import { authorizeStream } from './admission.js';
+import { authorizeStream, limitRejection } from './admission.js';
 import type { BrokerOptions, BrokerStats, StreamOptions } from './broker-options.js';
 import { Capacity } from './capacity.js';
 import { BROADCAST, Channels, clientChannel, topicChannel } from './channels.js';
@@ -206,6 +206,17 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
     return { stream, lastEventId };
   };
 
+  /** Waits until the transport delivers everything published from now on (see `Transport.ready`). */
+  const transportReady = async () => {
+    if (!transport.ready) return;
+    try {
+      await transport.ready();
+    } catch {
+      stats.rejected++;
+      throw limitRejection(503, 'Live events are not available right now; reconnect shortly.', options.retryAfter ?? 5);
+    }
+  };
+
   const refuse = (clientId?: string) => {
     const refusal = capacity.refusal(closed, clientId);
     if (refusal) {
@@ -235,6 +246,7 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
         throw error;
       }
       const clientId = streamOptions.clientId ?? admitted.clientId ?? `${Date.now().toString(36)}.${(sessionCount + 1).toString(36)}`;
+      await transportReady();
       refuse(clientId); // again after the hooks: other streams may have opened meanwhile
       const retry = streamOptions.retry ?? options.retry;
       if (retry !== undefined) formatEvent({ retry }); // an invalid hint fails before the head goes out

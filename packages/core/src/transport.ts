@@ -83,6 +83,15 @@ export interface Transport {
   /** The retained events after `lastEventId` on `channels`. */
   replay(channels: readonly string[], lastEventId: string): ReplayResult | Promise<ReplayResult>;
   /**
+   * Resolves once every event published from now on will reach the listeners: a transport whose
+   * reader starts asynchronously (the Redis read loop learning where the stream ends) has its
+   * starting point. The broker waits for it before it registers a stream, so a stream never
+   * misses an event published after it opened. Rejects when that cannot be known (the backplane
+   * is unreachable); the stream is then refused with 503. Transports that deliver synchronously
+   * can leave it out.
+   */
+  ready?(): Promise<void>;
+  /**
    * Resolves once every event whose `publish` has resolved was handed to the listeners (or after
    * `timeout` ms). `broker.close()` waits for it, so a graceful shutdown delivers what it accepted.
    * Transports that deliver synchronously can leave it out.

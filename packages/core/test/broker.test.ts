@@ -679,6 +679,44 @@ describe('memory', () => {
 
 export type { Broker };
 
+describe('a transport that becomes ready asynchronously', () => {
+  it('opens no stream before the transport can deliver what is published next, and refuses with 503 if it never can', async () => {
+    const memory = createMemoryTransport();
+    let asked = 0;
+    let becomeReady: () => void = () => {};
+    let failReady: (error: Error) => void = () => {};
+    const late: Transport = {
+      ...memory,
+      ready: () => {
+        asked++;
+        return new Promise<void>((resolve, reject) => {
+          becomeReady = resolve;
+          failReady = reject;
+        });
+      },
+    };
+    const { broker, served } = await start({ transport: late });
+    const pending = openSse(served.url);
+    await waitFor(() => asked === 1, 'admission waiting for the transport');
+    // Published while the transport is not ready: the stream has not opened, so it is not the stream's.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(broker.stats().connections).toBe(0);
+    becomeReady();
+    const reader = await pending;
+    await waitFor(() => broker.stats().connections === 1, 'stream open once ready');
+    await broker.broadcast({ data: 'after ready' });
+    expect((await reader.waitForEvents(1))[0]?.data).toBe('after ready');
+    const refused = openSse(served.url);
+    await waitFor(() => asked === 2, 'second admission waiting');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    failReady(new Error('redis down'));
+    const answer = await refused;
+    expect(answer.status).toBe(503);
+    expect(answer.headers['retry-after']).toBe('5');
+    reader.close();
+  });
+});
+
 describe('transport outage', () => {
   it('ends a reconnecting stream when history cannot be read, instead of skipping events', async () => {
     const memory = createMemoryTransport();

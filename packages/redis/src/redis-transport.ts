@@ -97,6 +97,13 @@ export function createRedisTransport(options: RedisTransportOptions): Transport 
       };
     },
 
+    // A stream registered before the read loop knows where the stream ends could miss the events
+    // published meanwhile: the loop starts from the end it finds.
+    async ready() {
+      ensureOpen('open a stream');
+      if (loop.active) await loop.started(resolved.timeout);
+    },
+
     async replay(channels, lastEventId) {
       ensureOpen('replay');
       await whenReady(writer, resolved.timeout, 'replay');
