@@ -190,9 +190,8 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
       : publisher.publish(channelNames, event as SseEvent);
 
   /** Opens the stream's record and registers it: limits, channels, the opening bytes. */
-  const register = (request: StreamRequest, clientId: string, principal: P, sink: Sink, retry: number | undefined) => {
+  const register = (request: StreamRequest, sessionId: string, clientId: string, principal: P, sink: Sink, retry: number | undefined) => {
     const lastEventId = readLastEventId(request);
-    const sessionId = `${Date.now().toString(36)}.${(++sessionCount).toString(36)}`;
     const stream = new Stream<E, P>(sessionId, clientId, principal, lastEventId ?? undefined, sink, host);
     open.add(stream);
     capacity.add(clientId);
@@ -245,14 +244,16 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
         if (isSseError(error) && error.code === 'REJECTED') stats.rejected++;
         throw error;
       }
-      const clientId = streamOptions.clientId ?? admitted.clientId ?? `${Date.now().toString(36)}.${(sessionCount + 1).toString(36)}`;
+      // Allocated here, once: a stream without a client key is its own client, under its session id.
+      const sessionId = `${Date.now().toString(36)}.${(++sessionCount).toString(36)}`;
+      const clientId = streamOptions.clientId ?? admitted.clientId ?? sessionId;
       await transportReady();
       refuse(clientId); // again after the hooks: other streams may have opened meanwhile
       const retry = streamOptions.retry ?? options.retry;
       if (retry !== undefined) formatEvent({ retry }); // an invalid hint fails before the head goes out
       if (request.method === 'HEAD') return headOnly(openSink(), clientId, admitted.principal, host);
 
-      const { stream, lastEventId } = register(request, clientId, admitted.principal, openSink(), retry);
+      const { stream, lastEventId } = register(request, sessionId, clientId, admitted.principal, openSink(), retry);
       for (const topic of admitted.topics) channels.join(stream, topicChannel(topic));
       if (stream.sink.closed) stream.end('client');
       if (options.onConnect) runHook('onConnect', stream, () => options.onConnect?.(stream));

@@ -717,6 +717,29 @@ describe('a transport that becomes ready asynchronously', () => {
   });
 });
 
+describe('client keys of anonymous streams', () => {
+  it('gives streams admitted side by side keys of their own, even while the transport gets ready', async () => {
+    const memory = createMemoryTransport();
+    const waiting: Array<() => void> = [];
+    const late: Transport = { ...memory, ready: () => new Promise<void>((resolve) => waiting.push(resolve)) };
+    const { broker, served } = await start({ transport: late });
+    const pending = [openSse(served.url), openSse(served.url)];
+    await waitFor(() => waiting.length === 2, 'both admissions waiting');
+    for (const resolve of waiting) resolve();
+    const readers = await Promise.all(pending);
+    await waitFor(() => broker.stats().connections === 2, 'both open');
+    const keys = served.connections.map((c) => c.clientId);
+    expect(new Set(keys).size).toBe(2);
+    expect(served.connections.map((c) => c.id)).toEqual(keys);
+    await broker.send(keys[0] as string, { data: 'only for the first' });
+    await readers[0]?.waitForEvents(1);
+    await broker.broadcast({ data: 'end' });
+    await readers[1]?.waitForEvents(1);
+    expect(readers[1]?.events.map((e) => e.data)).toEqual(['end']);
+    for (const reader of readers) reader.close();
+  });
+});
+
 describe('transport outage', () => {
   it('ends a reconnecting stream when history cannot be read, instead of skipping events', async () => {
     const memory = createMemoryTransport();
