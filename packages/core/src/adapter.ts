@@ -59,6 +59,8 @@ const BROKER_OPTION_KEYS = {
   closeUnresponsive: true,
   maxBufferedBytes: true,
   retry: true,
+  maxDuration: true,
+  resumable: true,
   closeTimeout: true,
   onConnect: true,
   onDisconnect: true,
@@ -79,6 +81,11 @@ export function sseArguments(
 ): { options: StreamOptions; body: StreamBody | undefined } {
   if (!isStreamSource(first)) return { options: (first as StreamOptions | undefined) ?? {}, body: undefined };
   const { map, onError, ...options } = second ?? {};
+  // A resumable stream's producer maps items itself (its failure event is `resumable.onError`).
+  if (options.resumable) {
+    const resumable = { ...(options.resumable === true ? {} : options.resumable), ...(map && { map }) };
+    return { options: { ...options, resumable }, body: first };
+  }
   if (map === undefined && onError === undefined) return { options, body: first };
   const pipeOptions = { ...(map && { map }), ...(onError && { onError }) };
   return { options, body: (connection) => connection.pipe(first, pipeOptions).then(() => connection.close()) };

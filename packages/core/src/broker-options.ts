@@ -6,6 +6,7 @@ import type { CloseReason, Connection } from './connection.js';
 import type { EncodeOptions } from './encode.js';
 import type { MemoryTransportOptions } from './memory-transport.js';
 import type { ErrorHandler } from './report.js';
+import type { ResumableOptions, ResumableSettings } from './resumable/options.js';
 import type { EventSchemas } from './schemas.js';
 import type { Transport } from './transport.js';
 import type { TopicMap, TopicName } from './types.js';
@@ -62,6 +63,18 @@ export interface BrokerOptions<P = unknown, R = unknown> extends AdmissionOption
   /** Reconnection delay hint (ms) sent as `retry:` when a stream opens. */
   retry?: number;
   /**
+   * Milliseconds after which every stream is ended cleanly, for platforms that cut long responses
+   * (serverless functions, proxies with a response deadline): the client reconnects with its
+   * `Last-Event-ID` and loses nothing. Off by default; a stream's own `maxDuration` overrides it.
+   */
+  maxDuration?: number;
+  /**
+   * Resumable streams (`broker.createStream`, `{ resumable: true }`): where their events are
+   * kept, their caps and TTLs. By default they are kept in the transport's store when it has one
+   * (`@ssekit/redis`: resume on any node), else in this process's memory.
+   */
+  resumable?: ResumableSettings;
+  /**
    * Milliseconds a gracefully ending stream (`connection.close()`, `broker.close()`) gets to
    * deliver what it was sent before its socket is dropped; a client that stopped reading cannot
    * hold it longer. `broker.close()` also waits at most this long for the transport to deliver
@@ -103,6 +116,28 @@ export interface StreamOptions<T extends TopicMap = TopicMap> {
   clientId?: string;
   /** Reconnection delay hint (ms) for this stream, overriding the broker's `retry`. */
   retry?: number;
+  /** Milliseconds after which this stream is ended cleanly (the client resumes); overrides the broker's `maxDuration`. */
+  maxDuration?: number;
+  /**
+   * Reads the resumable stream with this id instead of topics: its events after the client's
+   * `Last-Event-ID` (from the start without one), then live ones, then the response ends after
+   * its final `ssekit:done` or `ssekit:error` event. Refused with 404 when the stream is unknown,
+   * expired, or owned by another client (the same `authorize` and `clientId` hooks decide who
+   * the client is). `topics` are ignored.
+   * @example
+   * ```ts fragment
+   * app.get('/answers/:id', async (req, res) => { await res.sse({ resume: req.params.id }); });
+   * ```
+   */
+  resume?: string;
+  /**
+   * With a source (`sse(source, { resumable: true })`): runs the source once as a resumable
+   * stream owned by this request's client, detached from this request, and streams it to this
+   * response from the start, with the stream's id in the `ssekit-stream-id` response header. A
+   * client that drops resumes it with `{ resume: id }` and its `Last-Event-ID`, on any node that
+   * shares the store. An object sets the stream's options (caps, TTL, id, failure event).
+   */
+  resumable?: boolean | Omit<ResumableOptions, 'owner'>;
 }
 
 /** Counters since the broker was created. */

@@ -17,6 +17,8 @@ import type { RegisteredEvents, RegisteredPrincipal, RegisteredTopics } from './
 import { holdForReplay, replay } from './replay.js';
 import { reporter } from './report.js';
 import { notAcceptable, readLastEventId, type StreamRequest } from './request.js';
+import { type ResumableOptions, type ResumableSource, type ResumableStream, STREAM_ID_HEADER } from './resumable/options.js';
+import { type AdmittedReader, Resumables } from './resumable/resumables.js';
 import type { Sink } from './sink.js';
 import { isStreamSource, type StreamBody } from './source.js';
 import { type AnyStream, Stream, type StreamHost } from './stream.js';
@@ -64,7 +66,33 @@ export interface Broker<E extends EventMap = EventMap, P = unknown, T extends To
    * @throws {@link SseRejectedError} before `open()` is called when the stream is refused;
    *   {@link SseHookError} when an admission hook threw something else.
    */
-  stream(request: StreamRequest, options: StreamOptions<T>, open: () => Sink, body?: StreamBody<E, P, T>): Promise<Connection<E, P, T>>;
+  stream(
+    request: StreamRequest,
+    options: StreamOptions<T>,
+    open: (headers?: Readonly<Record<string, string>>) => Sink,
+    body?: StreamBody<E, P, T>,
+  ): Promise<Connection<E, P, T>>;
+  /**
+   * Starts a resumable stream: `source` runs once, in the background, detached from any request;
+   * its events get ids (`1`, `2`, …) and are kept until `ttl` after it ends, in the transport's
+   * store when it has one (any node can serve a resume) or in memory. Readers attach with
+   * `{ resume: id }` (from the start, or after their `Last-Event-ID`) and get every event once, in
+   * order, then live ones, then `ssekit:done` (with what a generator returned) or `ssekit:error`.
+   * Route code that starts one per request uses `{ resumable: true }` instead.
+   * @throws {@link SseRejectedError} 429 past `resumable.maxPerClient` producers for `owner`; 409 for an id in use.
+   * @example
+   * ```ts fragment
+   * const answer = await broker.createStream((signal) => llm.stream(prompt, { signal }), { owner: user.id });
+   * await answer.finished; // { reason: 'complete', value: … }
+   * ```
+   */
+  createStream<I>(source: ResumableSource<I>, options?: ResumableOptions<I, E>): Promise<ResumableStream>;
+  /**
+   * Stops a resumable stream's producer, on whichever node it runs ("stop generating"); readers
+   * get `ssekit:done` (reason `stopped`). With `clientId`, only the stream's owner can stop it.
+   * Resolves to false for an unknown stream or another client's.
+   */
+  stopStream(id: string, clientId?: string): Promise<boolean>;
   /** Subscribes an open stream to more topics (not authorized again: check before calling); same as `connection.subscribe`. */
   subscribe(connection: Connection<E, P, T>, topics: readonly TopicName<T>[]): void;
   /** Removes topics from an open stream; same as `connection.unsubscribe`. */
@@ -184,13 +212,24 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
   const stopHeartbeat = startHeartbeat(options.heartbeatInterval ?? 15_000, open, options.closeUnresponsive ?? true, stats);
 
   const publisher = new Publisher(transport, encodeOptions, stats, options.schemas);
+  const resumables = new Resumables(options.resumable ?? {}, transport.resumable, encodeOptions, (error, streamId) =>
+    report(error, { phase: 'produce', streamId }),
+  );
   const publishTo = (channelNames: readonly string[], event: EventOf<E>): Promise<string> =>
     closed
       ? Promise.reject(new SseClosedError('BROKER_CLOSED', 'The broker is closed; create a new one to publish again.'))
       : publisher.publish(channelNames, event as SseEvent);
 
   /** Opens the stream's record and registers it: limits, channels, the opening bytes. */
-  const register = (request: StreamRequest, sessionId: string, clientId: string, principal: P, sink: Sink, retry: number | undefined) => {
+  const register = (
+    request: StreamRequest,
+    sessionId: string,
+    clientId: string,
+    principal: P,
+    sink: Sink,
+    retry: number | undefined,
+    resumable: boolean,
+  ) => {
     const lastEventId = readLastEventId(request);
     const stream = new Stream<E, P>(sessionId, clientId, principal, lastEventId ?? undefined, sink, host);
     open.add(stream);
@@ -199,10 +238,41 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
     // The first bytes of every stream: some runtimes (Bun) and proxies hold the response head
     // until the first body byte; an empty comment (or the retry hint after one) opens it at once.
     scheduler.enqueue(stream, retry === undefined ? EMPTY_COMMENT : textEncoder.encode(`:\n${formatEvent({ retry })}`), -1);
+    // A resumable stream's reader carries its stream's events only: their ids are the stream's.
+    if (resumable) return { stream, lastEventId };
     if (lastEventId !== undefined) holdForReplay(stream, maxBufferedBytes);
     channels.join(stream, BROADCAST);
     channels.join(stream, clientChannel(clientId));
     return { stream, lastEventId };
+  };
+
+  /** Ends the stream cleanly after `maxDuration` ms (the client resumes with its last id). */
+  const limitDuration = (stream: Stream<E, P>, maxDuration: number | undefined) => {
+    if (maxDuration === undefined || stream.closed) return;
+    const timer = setTimeout(() => stream.end('server'), maxDuration);
+    timer.unref?.();
+    stream.sink.onClose(() => clearTimeout(timer));
+  };
+
+  /**
+   * The reader of a resumable stream: the one this request starts (`resumable` with a source),
+   * or the one it resumes. Owned by the request's client when the broker knows client keys.
+   */
+  const admitReader = async (
+    request: StreamRequest,
+    streamOptions: StreamOptions,
+    clientKey: string | undefined,
+    body: StreamBody<E, P> | undefined,
+  ): Promise<{ reader: AdmittedReader; headers: Record<string, string> | undefined }> => {
+    if (streamOptions.resume !== undefined) {
+      return { reader: await resumables.admit(streamOptions.resume, clientKey, readLastEventId(request)), headers: undefined };
+    }
+    if (!isStreamSource(body)) {
+      throw new TypeError('A resumable stream needs a source to run: sse(source, { resumable: true }), or broker.createStream(source).');
+    }
+    const own = streamOptions.resumable === true ? {} : (streamOptions.resumable as ResumableOptions);
+    const started = await resumables.start(body, { ...own, owner: clientKey });
+    return { reader: await resumables.admit(started.id, clientKey, undefined), headers: { [STREAM_ID_HEADER]: started.id } };
   };
 
   /** Waits until the transport delivers everything published from now on (see `Transport.ready`). */
@@ -252,15 +322,34 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
       const retry = streamOptions.retry ?? options.retry;
       if (retry !== undefined) formatEvent({ retry }); // an invalid hint fails before the head goes out
       if (request.method === 'HEAD') return headOnly(openSink(), clientId, admitted.principal, host);
+      const maxDuration = streamOptions.maxDuration ?? options.maxDuration;
 
-      const { stream, lastEventId } = register(request, sessionId, clientId, admitted.principal, openSink(), retry);
+      if (streamOptions.resume !== undefined || streamOptions.resumable) {
+        const clientKey = streamOptions.clientId ?? admitted.clientId;
+        const { reader, headers } = await admitReader(request, streamOptions, clientKey, body);
+        const { stream } = register(request, sessionId, clientId, admitted.principal, openSink(headers), retry, true);
+        if (stream.sink.closed) stream.end('client');
+        if (options.onConnect) runHook('onConnect', stream, () => options.onConnect?.(stream));
+        resumables.follow(stream, reader, stats);
+        limitDuration(stream, maxDuration);
+        return stream;
+      }
+
+      const { stream, lastEventId } = register(request, sessionId, clientId, admitted.principal, openSink(), retry, false);
       for (const topic of admitted.topics) channels.join(stream, topicChannel(topic));
       if (stream.sink.closed) stream.end('client');
       if (options.onConnect) runHook('onConnect', stream, () => options.onConnect?.(stream));
+      limitDuration(stream, maxDuration);
       if (lastEventId !== undefined) await replay(stream, transport, lastEventId, stats);
       if (body !== undefined) runBody(stream, body);
       return stream;
     },
+
+    createStream: (source, streamOptions = {}) => {
+      if (closed) return Promise.reject(new SseClosedError('BROKER_CLOSED', 'The broker is closed; create a new one to start streams.'));
+      return resumables.start(source, streamOptions as ResumableOptions);
+    },
+    stopStream: (id, clientId) => resumables.stop(id, clientId),
 
     subscribe: (connection, topics) => connection.subscribe(topics),
     unsubscribe: (connection, topics) => connection.unsubscribe(topics),
@@ -288,6 +377,7 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
     const deadline = Date.now() + closeTimeout;
     await publisher.settled(closeTimeout);
     await transport.flush?.(Math.max(0, deadline - Date.now())).catch(() => {});
+    await resumables.close(Math.max(0, deadline - Date.now()));
     stopHeartbeat();
     unsubscribeTransport();
     await Promise.all([...open].map(endAndWait));

@@ -58,6 +58,19 @@ export {
   readLastEventId,
   type StreamRequest,
 } from './request.js';
+export { createMemoryResumableStore, type MemoryResumableStoreOptions } from './resumable/memory-store.js';
+export {
+  DONE_EVENT,
+  FAILED_EVENT,
+  type ResumableLimits,
+  type ResumableOptions,
+  type ResumableOutcome,
+  type ResumableSettings,
+  type ResumableSource,
+  type ResumableStream,
+  STREAM_ID_HEADER,
+} from './resumable/options.js';
+export type { AppendResult, ResumableStore, StoredRead, StoredStreamInfo } from './resumable/store.js';
 export type { EventSchemas, StandardResult, StandardSchema } from './schemas.js';
 export type { Sink } from './sink.js';
 export { isStreamSource, type StreamBody, type StreamSource } from './source.js';

@@ -11,19 +11,30 @@ import type { Connection } from './connection.js';
  *   a `broker.stream(..., body)` callback) threw or rejected.
  * - `pipe`: a source given to `connection.pipe()` or to `sse(source)` threw.
  * - `hook`: the broker's `onConnect` or `onDisconnect` hook threw.
+ * - `produce`: a resumable stream's source threw (its readers got `ssekit:error`), or its store
+ *   failed; no connection is involved, `streamId` names the stream.
  */
-export type ErrorPhase = 'open' | 'pipe' | 'hook';
+export type ErrorPhase = 'open' | 'pipe' | 'hook' | 'produce';
 
-/** The second argument of `BrokerOptions.onError`. */
-export interface ErrorContext<P = unknown> {
-  /** What failed. */
-  readonly phase: ErrorPhase;
-  /** The stream it happened on. */
-  // biome-ignore lint/suspicious/noExplicitAny: streams of the broker's event map, whatever it is
-  readonly connection: Connection<any, P>;
-  /** For `phase: 'hook'`: which hook. */
-  readonly hook?: 'onConnect' | 'onDisconnect';
-}
+/** The second argument of `BrokerOptions.onError`: narrow on `phase` to reach the connection. */
+export type ErrorContext<P = unknown> =
+  | {
+      /** What failed. */
+      readonly phase: 'open' | 'pipe' | 'hook';
+      /** The stream it happened on. */
+      // biome-ignore lint/suspicious/noExplicitAny: streams of the broker's event map, whatever it is
+      readonly connection: Connection<any, P>;
+      /** For `phase: 'hook'`: which hook. */
+      readonly hook?: 'onConnect' | 'onDisconnect';
+      readonly streamId?: undefined;
+    }
+  | {
+      readonly phase: 'produce';
+      /** The resumable stream whose producer failed. */
+      readonly streamId: string;
+      readonly connection?: undefined;
+      readonly hook?: undefined;
+    };
 
 /** The handler `BrokerOptions.onError` takes. */
 export type ErrorHandler<P = unknown> = (error: unknown, context: ErrorContext<P>) => void;
@@ -33,6 +44,10 @@ export type ErrorHandler<P = unknown> = (error: unknown, context: ErrorContext<P
  * the error (its stack included). Never silent, never written to the client.
  */
 export function logStreamError(error: unknown, context: ErrorContext): void {
+  if (context.phase === 'produce') {
+    console.error(`[ssekit] the producer of resumable stream ${context.streamId} failed:`, error);
+    return;
+  }
   const { phase, connection, hook } = context;
   const what = hook ? `the ${hook} hook` : phase === 'pipe' ? 'a piped source' : "the stream's open callback";
   console.error(`[ssekit] ${what} failed (session ${connection.id}, client ${connection.clientId}):`, error);

@@ -2,6 +2,7 @@
  * The seam between the broker and whatever carries events between processes.
  * The in-memory transport is the default; `@ssekit/redis` plugs in here.
  */
+import type { ResumableStore } from './resumable/store.js';
 
 /**
  * One published event as the transport carries it.
@@ -97,6 +98,11 @@ export interface Transport {
    * Transports that deliver synchronously can leave it out.
    */
   flush?(timeout: number): Promise<void>;
+  /**
+   * Where resumable streams are kept, when the transport can keep them where every node reaches
+   * (so a resume works on any node). Without it the broker keeps them in memory.
+   */
+  readonly resumable?: ResumableStore;
   /** Releases timers and connections. */
   close(): void | Promise<void>;
 }
