@@ -70,7 +70,19 @@ export function streamOptionsFromUrl(url: string): StreamOptions {
   // Only what the broker accepts: anything else is the client's garbage, not a server fault.
   const retry = query.get('retry');
   if (retry && /^\d{1,9}$/.test(retry)) options.retry = Number(retry);
+  const resume = query.get('resume');
+  if (resume) options.resume = resume;
+  if (query.get('resumable') === '1') options.resumable = true;
   return options;
+}
+
+/** An answer of `count` tokens (`t1`…), one per timer turn, returning `count`: the `?source=answer&n=` route's. */
+async function* answer(count: number): AsyncGenerator<string, number> {
+  for (let i = 1; i <= count; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    yield `t${i}`;
+  }
+  return count;
 }
 
 /** The tokens the `?then=pipe-done` route pipes, in order, before its `done` event. */
@@ -115,6 +127,8 @@ async function* forever(log: ContractLog): AsyncGenerator<string> {
  * - `generator`: an async generator of {@link PIPED_TOKENS}; the stream ends after them.
  * - `readable`: a WHATWG `ReadableStream` of the same tokens.
  * - `forever`: tokens until the client leaves (see {@link ContractLog.returned}).
+ * - `answer`: `n` tokens `t1`…`tn` (`&n=`), returning `n`; with `&resumable=1` it runs as a
+ *   resumable stream (the route answers `POST` too), resumed by `GET ?resume=<id>`.
  */
 export function sourceFromUrl(url: string, broker: Broker): StreamSource<string> | undefined {
   switch (new URL(url, 'http://localhost').searchParams.get('source')) {
@@ -132,6 +146,8 @@ export function sourceFromUrl(url: string, broker: Broker): StreamSource<string>
     }
     case 'forever':
       return forever(contractLog(broker));
+    case 'answer':
+      return answer(Math.min(100_000, Number(new URL(url, 'http://localhost').searchParams.get('n') ?? 10)));
     default:
       return undefined;
   }

@@ -357,6 +357,51 @@ export function runContractSuite(harness: ContractHarness): void {
       expect(stranger.headers['access-control-allow-origin']).toBeUndefined();
     });
 
+    describe('resumable streams', () => {
+      const tokensOf = (reader: SseReader) => reader.events.filter((e) => e.event === 'message').map((e) => e.data);
+      const expected = (n: number) => Array.from({ length: n }, (_, i) => `t${i + 1}`);
+      const startAnswer = async (s: ContractServer, n: number) => {
+        const reader = await openSse(`${s.url}/events?source=answer&n=${n}&resumable=1`, { method: 'POST' });
+        readers.push(reader);
+        return reader;
+      };
+      const resume = async (s: ContractServer, id: string, lastEventId?: string) => {
+        const headers: Record<string, string> = lastEventId === undefined ? {} : { 'last-event-id': lastEventId };
+        const reader = await openSse(`${s.url}/events?resume=${encodeURIComponent(id)}`, { headers });
+        readers.push(reader);
+        return reader;
+      };
+
+      it('a POST streams the answer with its id in ssekit-stream-id; a drop resumes by GET with every token once', async () => {
+        const s = await start();
+        const first = await startAnswer(s, 40);
+        expect(first.status).toBe(200);
+        const id = first.headers['ssekit-stream-id'] as string;
+        expect(id).toBeTruthy();
+        await first.waitForEvents(13);
+        first.close();
+        const seen = tokensOf(first);
+        const rest = await resume(s, id, first.events.at(-1)?.id);
+        await rest.done;
+        expect([...seen, ...tokensOf(rest)]).toEqual(expected(40));
+        const done = rest.events.at(-1);
+        expect(done?.event).toBe('ssekit:done');
+        expect(JSON.parse(done?.data ?? '')).toEqual({ reason: 'complete', value: 40 });
+      });
+
+      it('a resume after the answer finished replays it, then ends; an unknown id is a 404', async () => {
+        const s = await start();
+        const first = await startAnswer(s, 5);
+        await first.done;
+        const id = first.headers['ssekit-stream-id'] as string;
+        const again = await resume(s, id);
+        await again.done;
+        expect(tokensOf(again)).toEqual(expected(5));
+        const unknown = await resume(s, 'no-such-stream');
+        expect(unknown.status).toBe(404);
+      });
+    });
+
     it('works with a spec-following EventSource that reconnects by itself with Last-Event-ID', async () => {
       const s = await start();
       const source = new EventSource(`${s.url}/events?retry=50&topic=t`);

@@ -104,9 +104,9 @@ function sse(this: Response, first?: StreamOptions | StreamSource, second?: Sour
   return broker.stream(
     toStreamRequest(req),
     options,
-    () => {
+    (headers) => {
       releaseRouterState(req);
-      return createNodeSink(this);
+      return createNodeSink(this, { headers });
     },
     body,
   );

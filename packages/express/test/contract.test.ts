@@ -19,11 +19,13 @@ runContractSuite({
     const app = express();
     app.use(cors({ origin: [CORS_ORIGIN] }));
     app.use(expressSse({ broker }));
-    app.get('/events', async (req, res) => {
+    const events: express.RequestHandler = async (req, res) => {
       const source = sourceFromUrl(req.url, broker);
       if (source) await res.sse(source, streamOptionsFromUrl(req.url));
       else await afterOpen(req.url, await res.sse(streamOptionsFromUrl(req.url)));
-    });
+    };
+    app.get('/events', events);
+    app.post('/events', events); // resumable answers start by POST
     const server = await new Promise<ReturnType<typeof app.listen>>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });

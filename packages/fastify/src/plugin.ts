@@ -135,10 +135,10 @@ const plugin: FastifyPluginAsync<SsePluginOptions> = async (fastify, options) =>
       return broker.stream(
         toStreamRequest(this.request.raw, this.request),
         streamOptions,
-        () => {
+        (headers) => {
           // From here on the response is ours: Fastify must not send anything itself.
           this.hijack();
-          return createNodeSink(this.raw, { headers: this.getHeaders() });
+          return createNodeSink(this.raw, { headers: { ...this.getHeaders(), ...headers } });
         },
         body,
       );

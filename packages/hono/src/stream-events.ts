@@ -83,8 +83,8 @@ export async function streamEvents<E extends EventMap = RegisteredEvents, P = Re
       await broker.stream(
         request,
         streamOptions,
-        () => {
-          const sink = createNodeSink(outgoing, { headers: Object.fromEntries(c.res.headers) });
+        (headers) => {
+          const sink = createNodeSink(outgoing, { headers: { ...Object.fromEntries(c.res.headers), ...headers } });
           claimResponse(outgoing, sink);
           return sink;
         },
@@ -95,8 +95,17 @@ export async function streamEvents<E extends EventMap = RegisteredEvents, P = Re
     // Bun's per-request idle timeout (10 s by default) would cut a quiet stream between heartbeats.
     liftIdleTimeout(c);
     const { sink, stream, headers } = createWebSink({ signal: c.req.raw.signal });
-    await broker.stream(request, streamOptions, () => sink, then);
-    return c.body(stream, 200, { ...headers });
+    let own: Readonly<Record<string, string>> | undefined;
+    await broker.stream(
+      request,
+      streamOptions,
+      (streamHeaders) => {
+        own = streamHeaders;
+        return sink;
+      },
+      then,
+    );
+    return c.body(stream, 200, { ...headers, ...own });
   } catch (error) {
     const refusal = refusalResponse(error);
     if (!refusal) throw error;

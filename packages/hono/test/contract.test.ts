@@ -19,7 +19,7 @@ runContractSuite({
     const broker = createContractBroker(options);
     const app = new Hono();
     app.use('/events', cors({ origin: [CORS_ORIGIN] }));
-    app.get('/events', (c) =>
+    app.on(['GET', 'POST'], '/events', (c) =>
       streamEvents(
         c,
         { broker, ...streamOptionsFromUrl(c.req.url) },

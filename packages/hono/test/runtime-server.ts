@@ -40,7 +40,7 @@ const env = (name: string) =>
 const broker = createContractBroker(JSON.parse(env('CONTRACT_OPTIONS') ?? '{}'));
 const app = new Hono();
 app.use('/events', cors({ origin: [CORS_ORIGIN] }));
-app.get('/events', (c) =>
+app.on(['GET', 'POST'], '/events', (c) =>
   streamEvents(
     c,
     { broker, ...streamOptionsFromUrl(c.req.url) },

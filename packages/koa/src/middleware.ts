@@ -99,10 +99,10 @@ function sse(this: Context, first?: StreamOptions | StreamSource, second?: Sourc
   return broker.stream(
     toStreamRequest(this.req, this),
     options,
-    () => {
+    (headers) => {
       this.respond = false;
       releaseKoaHook(this.res);
-      return createNodeSink(this.res);
+      return createNodeSink(this.res, { headers });
     },
     body,
   );

@@ -20,7 +20,8 @@ runContractSuite({
     const broker = createContractBroker(options);
     const app = new Koa();
     const router = new Router();
-    router.get('/events', async (ctx) => {
+    // GET streams; POST starts resumable answers.
+    router.all('/events', async (ctx) => {
       const source = sourceFromUrl(ctx.url, broker);
       if (source) await ctx.sse(source, streamOptionsFromUrl(ctx.url));
       else await afterOpen(ctx.url, await ctx.sse(streamOptionsFromUrl(ctx.url)));
