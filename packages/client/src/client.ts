@@ -8,6 +8,7 @@ import { GAP_EVENT, readGap } from './gap.js';
 import type { WireEvents } from './jsonify.js';
 import type { ClientOptions, DataFormats } from './options.js';
 import { type DataParser, parseJson, parseJsonOrText } from './parse.js';
+import { DONE_EVENT, defaultResumeUrl, FAILED_EVENT, type FinishInfo, readFinish, STREAM_ID_HEADER } from './resumable.js';
 import type {
   ClientEvent,
   ClientEventListener,
@@ -31,6 +32,11 @@ export interface Client<E extends EventMap = EventMap> {
   readonly lastEventId: string;
   /** The URL the client connects (and reconnects) to. */
   readonly url: string;
+  /**
+   * The id of the resumable stream this client reads, once the response that started it named
+   * it (`ssekit-stream-id`); reconnects then resume it by `GET` instead of repeating the request.
+   */
+  readonly streamId: string | undefined;
   /**
    * Listens for a server event by name (`message` for events without an `event:` field).
    * Returns a function that removes the listener.
@@ -127,6 +133,8 @@ export function createClient(url: string | URL, options: ClientOptions = {}): Cl
   let controller: AbortController | undefined;
   let sleepTimer: ReturnType<typeof setTimeout> | undefined;
   let wake: (() => void) | undefined;
+  let streamId: string | undefined;
+  let finished: FinishInfo | undefined;
 
   const finish = (reason: 'client' | 'done' | 'error', error?: SseClientError) => {
     if (closed) return;
@@ -149,6 +157,10 @@ export function createClient(url: string | URL, options: ClientOptions = {}): Cl
     if (message.id !== undefined) lastEventId = message.id;
     const name = message.event || 'message';
     if (name === GAP_EVENT) return lifecycle.emit('gap', readGap(message.data));
+    if (streamId !== undefined && (name === DONE_EVENT || name === FAILED_EVENT)) {
+      finished = readFinish(name, message.data);
+      lifecycle.emit('finish', finished);
+    }
     if (!events.has(name)) return;
     let parsed: unknown = message.data;
     if (parse) {
@@ -174,19 +186,23 @@ export function createClient(url: string | URL, options: ClientOptions = {}): Cl
     controller = current;
     // A fresh parser per response: a partial event cut off by a drop must not merge into the next stream.
     const parser = createParser({ onEvent: dispatch, onRetry: (ms) => (serverRetry = ms) });
+    // A resumable answer resumes by GET at its own URL: the POST that started it is never repeated.
+    const resuming = streamId !== undefined;
     return runAttempt({
       fetch: doFetch,
-      url: href,
+      url: resuming ? String(options.resumeUrl ? options.resumeUrl(streamId as string) : defaultResumeUrl(href, streamId as string)) : href,
       stallTimeout,
       controller: current,
       async init() {
         const headers = new Headers(typeof options.headers === 'function' ? await options.headers() : options.headers);
         if (!headers.has('accept')) headers.set('accept', 'text/event-stream');
         if (lastEventId) headers.set('last-event-id', utf8Bytes(lastEventId));
+        if (resuming) return { method: 'GET', headers, credentials: options.credentials };
         return { method, headers, body: options.body, credentials: options.credentials };
       },
       onOpen(response) {
         if (closed) return;
+        streamId ??= response.headers.get(STREAM_ID_HEADER) ?? undefined;
         state = 'open';
         lifecycle.emit('open', { response });
       },
@@ -207,7 +223,7 @@ export function createClient(url: string | URL, options: ClientOptions = {}): Cl
       if (closed) return;
       if (result.opened) attempt = 0;
       const { end } = result;
-      if (end === 'done' || (end === 'ended' && options.closeOnEnd)) return finish('done');
+      if (end === 'done' || (end === 'ended' && (options.closeOnEnd || finished))) return finish('done');
       const error =
         end === 'ended'
           ? new SseClientError('CLOSED', 'The server ended the stream; reconnecting. Set closeOnEnd if an ended stream means done.', {
@@ -240,6 +256,9 @@ export function createClient(url: string | URL, options: ClientOptions = {}): Cl
       return lastEventId;
     },
     url: href,
+    get streamId() {
+      return streamId;
+    },
     on: (name, listener) => events.on(name, listener),
     events: (name) =>
       createEventIterator((push, end) => {

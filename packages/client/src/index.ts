@@ -11,6 +11,7 @@ export { GAP_EVENT, type GapInfo } from './gap.js';
 export type { Jsonify, WireEvents } from './jsonify.js';
 export type { ClientOptions, DataFormats, DataOptions, HeadersOption, RequestOptions, TextEventName } from './options.js';
 export { type DataParser, parseJson, parseJsonOrText } from './parse.js';
+export { DONE_EVENT, FAILED_EVENT, type FinishInfo, STREAM_ID_HEADER } from './resumable.js';
 export type {
   ClientEvent,
   ClientEventListener,

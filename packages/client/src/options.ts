@@ -132,4 +132,10 @@ export interface RequestOptions {
    * @default false
    */
   closeOnEnd?: boolean;
+  /**
+   * Where a resumable answer is resumed (see `streamId`): the URL for the stream id the server
+   * named in `ssekit-stream-id`. The resume is a `GET` with `Last-Event-ID` and no body.
+   * @default the request URL with the id appended as a path segment (`/answers` → `/answers/<id>`)
+   */
+  resumeUrl?: (streamId: string) => string | URL;
 }

@@ -1,5 +1,6 @@
 import type { SseClientError } from './errors.js';
 import type { GapInfo } from './gap.js';
+import type { FinishInfo } from './resumable.js';
 
 /**
  * Event names mapped to their data types, the same type as `EventMap` in `@ssekit/core` (declared
@@ -128,6 +129,11 @@ export interface LifecycleEvents {
   reconnecting: ReconnectingInfo;
   /** The server could not replay what was missed (an `ssekit:gap` event): reload your state. */
   gap: GapInfo;
+  /**
+   * A resumable stream ended for good (its `ssekit:done` or `ssekit:error` event): the client
+   * closes once the response ends, instead of resuming.
+   */
+  finish: FinishInfo;
   /** The client stopped for good. */
   close: CloseInfo;
 }

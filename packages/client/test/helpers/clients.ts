@@ -40,7 +40,7 @@ export type LifecycleEntry = { [K in keyof LifecycleEvents]: [K, LifecycleEvents
 /** Records every lifecycle event of a client, in order. */
 export function recordLifecycle<E extends EventMap>(client: Client<E>): LifecycleEntry[] {
   const log: LifecycleEntry[] = [];
-  for (const type of ['open', 'error', 'reconnecting', 'gap', 'close'] as const) {
+  for (const type of ['open', 'error', 'reconnecting', 'gap', 'finish', 'close'] as const) {
     client.onLifecycle(type, (info) => log.push([type, info] as LifecycleEntry));
   }
   return log;
