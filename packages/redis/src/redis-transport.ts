@@ -8,6 +8,7 @@ import { appendEntry } from './publish-script.js';
 import { ReadLoop } from './read-loop.js';
 import { whenReady } from './ready.js';
 import { customIdKey, readReplay } from './replay.js';
+import { createRedisResumableStore } from './resumable-store.js';
 import { looksLikeStreamId, parseStreamId } from './stream-id.js';
 
 /**
@@ -59,12 +60,15 @@ export function createRedisTransport(options: RedisTransportOptions): Transport 
     },
   });
   let closed = false;
+  const resumable = createRedisResumableStore(writer, template, resolved);
 
   const ensureOpen = (doing: string) => {
     if (closed) throw new SseTransportError(`Cannot ${doing}: the Redis transport is closed.`);
   };
 
   return {
+    resumable,
+
     async publish(channels, frame, id) {
       ensureOpen('publish');
       if (id !== undefined && looksLikeStreamId(id)) {
@@ -131,6 +135,7 @@ export function createRedisTransport(options: RedisTransportOptions): Transport 
       closed = true;
       listeners.clear();
       await loop.stop();
+      await resumable.close();
       // QUIT lets publishes already in flight get their answer; it fails at once if Redis is down.
       await writer.quit().catch(() => {});
       writer.disconnect();
