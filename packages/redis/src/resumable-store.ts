@@ -109,8 +109,8 @@ export function createRedisResumableStore(writer: Redis, template: Redis, option
         };
         const timer = setTimeout(done, WAIT_FALLBACK);
         signal.addEventListener('abort', done, { once: true });
-        let set = waiters.get(id);
-        if (!set) waiters.set(id, (set = new Set()));
+        const set = waiters.get(id) ?? new Set();
+        waiters.set(id, set);
         set.add(done);
         // What was appended between the reader's read and this subscription would go unannounced.
         peek(id).then(
@@ -128,8 +128,8 @@ export function createRedisResumableStore(writer: Redis, template: Redis, option
 
     onStop(id, listener) {
       void listen().catch(() => {});
-      let set = stopListeners.get(id);
-      if (!set) stopListeners.set(id, (set = new Set()));
+      const set = stopListeners.get(id) ?? new Set();
+      stopListeners.set(id, set);
       set.add(listener);
       return () => {
         set.delete(listener);
