@@ -70,6 +70,15 @@ export interface RedisTransportOptions {
    * @default ignore them
    */
   onError?: (error: unknown) => void;
+  /**
+   * Milliseconds a resumable stream's producer holds its lease without renewing it (the node
+   * renews it every third of this while the producer runs). A stream whose producer's node died
+   * (`SIGKILL`, a crash) is ended by the first reader that finds the lease expired: every reader
+   * gets `ssekit:error` with `{ "reason": "producer-lost" }` after the last stored event, instead
+   * of waiting for more until the stream expires.
+   * @default 10_000
+   */
+  resumableLease?: number;
 }
 
 /** {@link RedisTransportOptions} with every default applied. */
@@ -83,6 +92,7 @@ export interface ResolvedOptions {
   readonly timeout: number;
   readonly customIdTtl: number;
   readonly onError: (error: unknown) => void;
+  readonly resumableLease: number;
 }
 
 /** Applies the defaults and rejects bounds that would make Redis refuse every command. */
@@ -98,6 +108,7 @@ export function resolveOptions(options: RedisTransportOptions): ResolvedOptions 
     timeout: Math.max(1, count(options.timeout, 3_000, 'timeout')),
     customIdTtl: Math.max(1, count(options.customIdTtl, maxAge > 0 ? 2 * maxAge : 3_600_000, 'customIdTtl')),
     onError: options.onError ?? (() => {}),
+    resumableLease: Math.max(100, count(options.resumableLease, 10_000, 'resumableLease')),
   };
 }
 

@@ -10,24 +10,29 @@ import type { Redis } from 'ioredis';
  * stop, readers, idle-since).
  */
 
-/** ARGV: owner ('' for none), ttl ms, now ms. Returns 0 when the id is taken. */
-const CREATE = `
+/** Redis's clock in ms: leases follow one clock, not each node's. */
+const NOW = `local function now() local t = redis.call('TIME') return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) end
+`;
+
+/** ARGV: owner ('' for none), ttl ms, now ms, lease ms. Returns 0 when the id is taken. */
+const CREATE = `${NOW}
 if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-redis.call('HSET', KEYS[2], 'owner', ARGV[1], 'finished', '0', 'stop', '0', 'readers', '0', 'idle', ARGV[3])
+redis.call('HSET', KEYS[2], 'owner', ARGV[1], 'finished', '0', 'stop', '0', 'readers', '0', 'idle', ARGV[3], 'lease', now() + tonumber(ARGV[4]))
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return 1
 `;
 
 /**
- * ARGV: seq, event bytes, notify channel, notice. Returns 'ok', 'stopped' (a stop was asked,
- * or the stream is gone or finished) or an error for an out-of-order seq.
+ * ARGV: seq, event bytes, notify channel, notice, lease ms. Returns 'ok', 'stopped' (a stop was
+ * asked, or the stream is gone or finished) or an error for an out-of-order seq.
  */
-const APPEND = `
+const APPEND = `${NOW}
 local meta = redis.call('HMGET', KEYS[2], 'finished', 'stop')
 if not meta[1] or meta[1] == '1' then return 'stopped' end
 local length = redis.call('LLEN', KEYS[1])
 if length + 1 ~= tonumber(ARGV[1]) then return redis.error_reply('ssekit: event ' .. ARGV[1] .. ' out of order after ' .. length) end
 redis.call('RPUSH', KEYS[1], ARGV[2])
+redis.call('HSET', KEYS[2], 'lease', now() + tonumber(ARGV[5]))
 if length == 0 then redis.call('PEXPIRE', KEYS[1], redis.call('PTTL', KEYS[2])) end
 redis.call('PUBLISH', ARGV[3], ARGV[4])
 if meta[2] == '1' then return 'stopped' end
@@ -71,6 +76,28 @@ end
 return 1
 `;
 
+/** ARGV: lease ms. Renews a running stream's lease. */
+const RENEW = `${NOW}
+if redis.call('HGET', KEYS[2], 'finished') ~= '0' then return 0 end
+redis.call('HSET', KEYS[2], 'lease', now() + tonumber(ARGV[1]))
+return 1
+`;
+
+/**
+ * ARGV: notify channel, notice. Ends a running stream whose lease expired (its producer's node
+ * died) with a final \`ssekit:error\` event, as its producer would have. Returns 1 when it did.
+ */
+const LOST = `${NOW}
+local meta = redis.call('HMGET', KEYS[2], 'finished', 'lease')
+if meta[1] ~= '0' or tonumber(meta[2]) >= now() then return 0 end
+local seq = redis.call('LLEN', KEYS[1]) + 1
+redis.call('RPUSH', KEYS[1], 'id: ' .. seq .. '\\nevent: ssekit:error\\ndata: {"reason":"producer-lost"}\\n\\n')
+redis.call('PEXPIRE', KEYS[1], redis.call('PTTL', KEYS[2]))
+redis.call('HSET', KEYS[2], 'finished', '1')
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+return 1
+`;
+
 /** ARGV: change (+1/-1), now ms. */
 const READERS = `
 if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
@@ -79,7 +106,7 @@ if readers <= 0 then redis.call('HSET', KEYS[2], 'readers', '0', 'idle', ARGV[2]
 return readers
 `;
 
-export const SCRIPTS = { CREATE, APPEND, FINISH, READ, STOP, READERS } as const;
+export const SCRIPTS = { CREATE, APPEND, FINISH, READ, STOP, RENEW, LOST, READERS } as const;
 export type ScriptName = keyof typeof SCRIPTS;
 
 const SHAS = Object.fromEntries(

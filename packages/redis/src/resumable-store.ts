@@ -27,6 +27,12 @@ export function createRedisResumableStore(writer: Redis, template: Redis, option
   let subscriber: Redis | undefined;
   let subscribed: Promise<void> | undefined;
   let closed = false;
+  /** Streams whose producer runs on this node: their leases are renewed together. */
+  const producing = new Set<string>();
+  let renewing: ReturnType<typeof setInterval> | undefined;
+  const renew = () => {
+    for (const id of producing) run('RENEW', id, [String(options.resumableLease)]).catch((error: unknown) => options.onError(error));
+  };
 
   /** The node's one subscriber connection, listening on both channels. */
   const listen = (): Promise<void> => {
@@ -66,16 +72,20 @@ export function createRedisResumableStore(writer: Redis, template: Redis, option
 
   return {
     async create(id, info) {
-      const created = await run('CREATE', id, [info.owner ?? '', String(info.ttl), String(Date.now())]);
+      const created = await run('CREATE', id, [info.owner ?? '', String(info.ttl), String(Date.now()), String(options.resumableLease)]);
       if (created === 0) throw new SseRejectedError(409, 'A stream with this id already exists: choose another id.');
+      producing.add(id);
+      renewing ??= setInterval(renew, Math.floor(options.resumableLease / 3));
+      renewing.unref?.();
     },
 
     async append(id, seq, event): Promise<AppendResult> {
-      const reply = await run('APPEND', id, [String(seq), event, notifyChannel, id]);
+      const reply = await run('APPEND', id, [String(seq), event, notifyChannel, id, String(options.resumableLease)]);
       return String(reply) === 'ok' ? 'ok' : 'stopped';
     },
 
     async finish(id, ttl) {
+      producing.delete(id);
       await run('FINISH', id, [String(Math.max(1, ttl)), notifyChannel, id]);
     },
 
@@ -107,7 +117,10 @@ export function createRedisResumableStore(writer: Redis, template: Redis, option
           waiters.get(id)?.delete(done);
           resolve();
         };
-        const timer = setTimeout(done, WAIT_FALLBACK);
+        // No notice for a while: read again, and end the stream if its producer's node died.
+        const timer = setTimeout(() => {
+          run('LOST', id, [notifyChannel, id]).then(done, done);
+        }, WAIT_FALLBACK);
         signal.addEventListener('abort', done, { once: true });
         const set = waiters.get(id) ?? new Set();
         waiters.set(id, set);
@@ -150,6 +163,8 @@ export function createRedisResumableStore(writer: Redis, template: Redis, option
 
     async close() {
       closed = true;
+      clearInterval(renewing);
+      producing.clear();
       for (const id of [...waiters.keys()]) wake(id);
       subscriber?.disconnect();
     },

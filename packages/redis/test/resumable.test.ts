@@ -21,12 +21,12 @@ const nodes: AnswersNode[] = [];
 const readers: SseReader[] = [];
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 
-async function startNode(streamKey: string, every = 1): Promise<AnswersNode> {
+async function startNode(streamKey: string, every = 1, lease = 10_000): Promise<AnswersNode> {
   const script = fileURLToPath(new URL('./resumable/answers-node.ts', import.meta.url));
   const child = track(
     spawn(process.execPath, ['--import', 'tsx', script], {
       cwd: packageDir,
-      env: { ...process.env, REDIS_URL: redis?.url, STREAM_KEY: streamKey, EVERY: String(every) },
+      env: { ...process.env, REDIS_URL: redis?.url, STREAM_KEY: streamKey, EVERY: String(every), LEASE: String(lease) },
       stdio: ['pipe', 'pipe', 'pipe'],
     }),
   );
@@ -105,6 +105,26 @@ describe('resumable answers across nodes (Redis)', () => {
       expect(JSON.parse(done?.data ?? '')).toEqual({ reason: 'stopped' });
     }
     expect(tokensOf(onB)).toEqual(tokensOf(first).slice(1));
+  });
+
+  it('the producer’s node killed (SIGKILL) mid-answer: readers elsewhere get every stored token, then ssekit:error (producer-lost), not a hang', async () => {
+    const [a, b] = [await startNode('rs:kill', 5, 600), await startNode('rs:kill', 5, 600)] as [AnswersNode, AnswersNode];
+    const first = await post(a, 100_000);
+    const id = first.headers[STREAM_ID_HEADER] as string;
+    const onB = await resume(b, id);
+    await onB.waitForEvents(5);
+    await stopChild(a.child, 'SIGKILL');
+    await onB.done;
+    const last = onB.events.at(-1);
+    expect(last?.event).toBe('ssekit:error');
+    expect(JSON.parse(last?.data ?? '')).toEqual({ reason: 'producer-lost' });
+    const tokens = tokensOf(onB);
+    expect(tokens).toEqual(expected(tokens.length));
+    expect(Number(last?.id)).toBe(tokens.length + 1);
+    // A later reader sees the same end.
+    const later = await resume(b, id, String(tokens.length));
+    await later.done;
+    expect(later.events.map((e) => [e.event, e.id])).toEqual([['ssekit:error', String(tokens.length + 1)]]);
   });
 
   it('another client’s resume is refused on any node (404), and so is an unknown id', async () => {

@@ -11,7 +11,12 @@ import { createRedisTransport } from '../../src/index.js';
 
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true, retryStrategy: () => 100 });
 const broker = createBroker({
-  transport: createRedisTransport({ redis, streamKey: process.env.STREAM_KEY ?? 'ssekit:answers', timeout: 1_000 }),
+  transport: createRedisTransport({
+    redis,
+    streamKey: process.env.STREAM_KEY ?? 'ssekit:answers',
+    timeout: 1_000,
+    resumableLease: Number(process.env.LEASE ?? 10_000),
+  }),
   heartbeatInterval: 0,
   closeTimeout: 1_000,
   clientId: (_principal, request) => request.header('x-user'),
