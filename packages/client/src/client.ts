@@ -197,7 +197,10 @@ export function createClient(url: string | URL, options: ClientOptions = {}): Cl
         const headers = new Headers(typeof options.headers === 'function' ? await options.headers() : options.headers);
         if (!headers.has('accept')) headers.set('accept', 'text/event-stream');
         if (lastEventId) headers.set('last-event-id', utf8Bytes(lastEventId));
-        if (resuming) return { method: 'GET', headers, credentials: options.credentials };
+        if (resuming) {
+          headers.delete('content-type'); // it described the POST's body; the resume has none
+          return { method: 'GET', headers, credentials: options.credentials };
+        }
         return { method, headers, body: options.body, credentials: options.credentials };
       },
       onOpen(response) {

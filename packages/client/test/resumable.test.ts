@@ -42,6 +42,7 @@ describe('resumable answers', () => {
     const client = track<{ message: string }>(`${server.url}/answers`, {
       method: 'POST',
       body: JSON.stringify({ n: 300 }),
+      headers: { 'content-type': 'application/json', 'x-trace': 'kept' },
       retryDelay: 1,
       retryJitter: 0,
     });
@@ -64,6 +65,8 @@ describe('resumable answers', () => {
       expect(resume.method).toBe('GET');
       expect(resume.url).toBe(`/answers/${client.streamId}`);
       expect(resume.headers['last-event-id']).toMatch(/^\d+$/);
+      expect(resume.headers['content-type']).toBeUndefined(); // no body to describe
+      expect(resume.headers['x-trace']).toBe('kept');
     }
     await broker.close();
   });

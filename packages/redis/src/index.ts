@@ -7,3 +7,4 @@
  */
 export type { RedisTransportOptions } from './options.js';
 export { createRedisTransport } from './redis-transport.js';
+export { createResumableStore, type ResumableStoreOptions } from './resumable.js';

@@ -14,12 +14,12 @@ const MAX_TEXT = 280;
  * The demo's routes without a framework: each framework file parses the request, calls these and
  * writes the result. Keeping them here is what makes the four servers behave the same.
  */
-export function createApi(broker: Broker<Events, User>, framework: Framework) {
+export function createApi(broker: Broker<Events, User>, framework: Framework, peer?: string) {
   return {
     /** Greets a stream that just opened: the page learns its session id (for "drop") and the framework. */
     welcome(connection: Connection | Connection<Events, User>): void {
       if (connection.closed) return; // the client left while the stream was opening
-      const hello: Events['hello'] = { sessionId: connection.id, user: connection.clientId, framework };
+      const hello: Events['hello'] = { sessionId: connection.id, user: connection.clientId, framework, ...(peer && { peer }) };
       connection.send({ event: 'hello', data: hello });
     },
 

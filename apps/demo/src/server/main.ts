@@ -1,11 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { createResumableStore } from '@ssekit/redis';
 import { FRAMEWORKS, type Framework } from '../shared/events.js';
 import { startDemo } from './start.js';
 
 /**
  * `node dist/server/main.mjs [--framework fastify|express|koa|hono] [--port 3000]`, or the
  * FRAMEWORK, PORT and HOST environment variables. Ctrl-C or SIGTERM closes the streams gracefully.
+ * With REDIS_URL, assistant answers are kept in that Redis; PEER_URL names the other demo server
+ * sharing it (its page may resume answers here).
  */
 const { values } = parseArgs({
   options: { framework: { type: 'string', short: 'f' }, port: { type: 'string', short: 'p' } },
@@ -24,14 +27,19 @@ const host = process.env.HOST ?? '127.0.0.1';
 // Bundled to dist/server/main.mjs, next to the page in dist/public.
 const publicDir = fileURLToPath(new URL('../public', import.meta.url));
 
-const demo = await startDemo({ framework: framework as Framework, port, host, publicDir }).catch((error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EADDRINUSE') throw error;
-  console.error(`Port ${port} is in use: stop what runs there, or pick another with --port.`);
-  process.exit(1);
-});
+const store = process.env.REDIS_URL ? createResumableStore({ redis: process.env.REDIS_URL }) : undefined;
+const peer = process.env.PEER_URL;
+const demo = await startDemo({ framework: framework as Framework, port, host, publicDir, store, peer }).catch(
+  (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EADDRINUSE') throw error;
+    console.error(`Port ${port} is in use: stop what runs there, or pick another with --port.`);
+    process.exit(1);
+  },
+);
 const shown = host === '127.0.0.1' || host === '0.0.0.0' || host === '::' ? 'localhost' : host;
 console.log(`ssekit demo (${framework}): open http://${shown}:${demo.port}`);
 console.log(`  a second user: http://${shown}:${demo.port}/?user=grace`);
+if (peer) console.log(`  assistant answers kept in Redis, resumable on ${peer} too`);
 
 let stopping = false;
 const stop = async (signal: string) => {

@@ -1,10 +1,10 @@
 import type { Framework } from '../shared/events.js';
+import type { DemoOptions } from './demo.js';
 import { createDemo } from './demo.js';
 import { servers } from './frameworks/servers.js';
-import type { PublisherOptions } from './publishers.js';
 
 /** Options of {@link startDemo}. */
-export interface StartOptions extends PublisherOptions {
+export interface StartOptions extends DemoOptions {
   framework: Framework;
   /** `0` picks a free port. */
   port: number;

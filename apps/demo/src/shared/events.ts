@@ -5,7 +5,7 @@
  */
 export type Events = {
   /** Sent to one session right after it opens (not stored): who it is and who serves it. */
-  hello: { sessionId: string; user: string; framework: Framework };
+  hello: { sessionId: string; user: string; framework: Framework; peer?: string };
   /** Published on the `ticks` topic every 500 ms; `seq` grows by one, so gaps are visible. */
   tick: { seq: number; at: number };
   /** Published on the `metrics` topic every second. */
@@ -14,7 +14,12 @@ export type Events = {
   notification: { from: string; to: string; text: string; at: number };
   /** Broadcast when a user's first session opens or last one closes. */
   presence: { users: string[] };
+  /** One token of an assistant answer (a resumable stream): `i` counts from 1, so a hole shows. */
+  token: { i: number; text: string };
 };
+
+/** Body of `POST /api/answers`: what to ask the (deterministic, local) assistant. */
+export type AskRequest = { prompt: string };
 
 /** One sample of the server's health. */
 export type Metrics = {

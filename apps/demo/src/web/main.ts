@@ -1,5 +1,6 @@
 import { createClient } from '@ssekit/client';
 import type { Events } from '../shared/events.js';
+import { createAssistantPanel } from './assistant-panel.js';
 import { createConnectionPanel } from './connection-panel.js';
 import { createLog } from './log.js';
 import { createMetricsPanel } from './metrics-panel.js';
@@ -15,6 +16,7 @@ const log = createLog();
 const metrics = createMetricsPanel();
 const connection = createConnectionPanel(state);
 const notifications = createNotificationsPanel(state, peer);
+const assistant = createAssistantPanel(state);
 
 // The same `Events` map types the server's broker: `data` below is checked against it.
 const client = createClient<Events>('/api/events', {
@@ -36,6 +38,8 @@ client.on('hello', (data) => {
   replaying = false;
   state.sessionId = data.sessionId;
   state.framework = data.framework;
+  state.peer = data.peer;
+  assistant.render();
   document.title = `ssekit demo · ${data.framework} · ${user}`;
   log.add('hello', `session ${data.sessionId} for ${data.user} on ${data.framework}`);
   connection.render();

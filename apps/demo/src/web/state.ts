@@ -1,5 +1,6 @@
 import type { ClientState } from '@ssekit/client';
 import type { Events, Framework } from '../shared/events.js';
+import { type AnswerState, createAnswerState } from './assistant-panel.js';
 import { createSeqState, type SeqState } from './seq.js';
 
 /**
@@ -26,6 +27,9 @@ export interface DemoState {
   online: string[];
   inbox: Array<Events['notification']>;
   sent: Array<Events['notification'] & { sessions: number }>;
+  /** The other demo server (from `hello`), where an answer can be resumed. */
+  peer: string | undefined;
+  assistant: AnswerState;
 }
 
 export function createState(user: string): DemoState {
@@ -44,6 +48,8 @@ export function createState(user: string): DemoState {
     online: [],
     inbox: [],
     sent: [],
+    peer: undefined,
+    assistant: createAnswerState(),
   };
 }
 

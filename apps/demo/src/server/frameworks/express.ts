@@ -4,6 +4,7 @@ import { SseRejectedError } from '@ssekit/core';
 import { expressSse } from '@ssekit/express';
 import express, { type ErrorRequestHandler, type Response } from 'express';
 import type { ApiResult } from '../api.js';
+import { isSource } from '../demo.js';
 import type { Serve } from './serve-options.js';
 
 export const serveExpress: Serve = async (demo, { port, host, publicDir }) => {
@@ -16,6 +17,29 @@ export const serveExpress: Serve = async (demo, { port, host, publicDir }) => {
   });
   app.post('/api/notify', async (req, res) => send(res, await demo.notify(req.get('authorization'), req.body)));
   app.post('/api/drop', (req, res) => send(res, demo.drop(req.get('authorization'), req.body)));
+  // The assistant: answers are resumable streams, started by POST, resumed by GET (here or on
+  // the other demo server, whose page needs CORS), stopped by DELETE.
+  app.post('/api/answers', async (req, res) => {
+    const answer = demo.ask(req.body);
+    if (isSource(answer)) await res.sse(answer, { resumable: true });
+    else send(res, answer);
+  });
+  app.options(
+    '/api/answers/:id',
+    (req, res) =>
+      void res
+        .set(demo.cors(req.get('origin')))
+        .status(204)
+        .end(),
+  );
+  app.get('/api/answers/:id', async (req, res) => {
+    res.set(demo.cors(req.get('origin')));
+    await res.sse({ resume: req.params.id });
+  });
+  app.delete('/api/answers/:id', async (req, res) => {
+    res.set(demo.cors(req.get('origin')));
+    send(res, await demo.stopAnswer(req.get('authorization'), req.params.id));
+  });
   app.use(express.static(publicDir));
   app.use(onError);
 
