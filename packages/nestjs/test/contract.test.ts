@@ -8,7 +8,7 @@ import {
   sourceFromUrl,
   streamOptionsFromUrl,
 } from '@ssekit/contract';
-import { EventStream, type EventStreamResult, InjectBroker, SseBroker, SseModule } from '../src/index.js';
+import { EventStream, type EventStreamResult, InjectBroker, type SseBroker, SseModule } from '../src/index.js';
 import { PLATFORMS, startNestApp } from './nest-app.js';
 
 /** The contract route, in Nest style: a controller whose method returns what to stream. */

@@ -19,7 +19,7 @@ import {
   UseGuards,
   UseInterceptors,
 } from '@nestjs/common';
-import { createBroker, type Broker } from '@ssekit/core';
+import { type Broker, createBroker } from '@ssekit/core';
 import { openSse, type SseReader } from '@ssekit/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventStream, SseModule, SseRefusedException } from '../src/index.js';

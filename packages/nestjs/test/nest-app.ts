@@ -22,7 +22,7 @@ export async function startNestApp(
   configure: (app: INestApplication) => void = () => {},
 ): Promise<RunningApp> {
   const adapter = platform === 'express' ? new ExpressAdapter() : new FastifyAdapter();
-  const app = await NestFactory.create(module, adapter, { logger: false });
+  const app = await NestFactory.create(module, adapter, { logger: false, abortOnError: false });
   configure(app);
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer().address() as { port: number }).port;
