@@ -14,8 +14,8 @@ import { type EventStreamResult, streamArguments } from './stream-result.js';
 /** Where `@Req()`/`@Res()` store route parameters (`ROUTE_ARGS_METADATA`, stable since Nest 4). */
 const ROUTE_ARGS_METADATA = '__routeArguments__';
 
-// biome-ignore lint/suspicious/noExplicitAny: any handler parameters
-type Handler = (...args: any[]) => EventStreamResult | Promise<EventStreamResult>;
+// biome-ignore lint/suspicious/noExplicitAny: any parameters, and items of any type (the method's own `map` takes them)
+type Handler = (...args: any[]) => EventStreamResult<any> | Promise<EventStreamResult<any>>;
 
 /**
  * Turns a controller method into an event stream route, on `@nestjs/platform-express` and
