@@ -130,8 +130,17 @@ afterEach(async () => {
 });
 
 describe.each(PLATFORMS)('@EventStream() on %s', (platform) => {
-  const start = async (options: { filter?: boolean; maxConnectionsPerClient?: number } = {}) => {
-    broker = createBroker({ heartbeatInterval: 0, maxConnectionsPerClient: options.maxConnectionsPerClient, retryAfter: 7 });
+  const start = async (options: { filter?: boolean; maxConnectionsPerClient?: number; failingHook?: boolean } = {}) => {
+    broker = createBroker({
+      heartbeatInterval: 0,
+      maxConnectionsPerClient: options.maxConnectionsPerClient,
+      retryAfter: 7,
+      authorize: options.failingHook
+        ? () => {
+            throw new Error('lookup failed: postgres://app:hunter2@10.0.0.3/db');
+          }
+        : undefined,
+    });
     @Module({ imports: [SseModule.forRoot({ broker })], controllers: [LifecycleController] })
     class LifecycleModule {}
     running = await startNestApp(platform, LifecycleModule, (app) => {
@@ -221,5 +230,14 @@ describe.each(PLATFORMS)('@EventStream() on %s', (platform) => {
     expect(JSON.parse(second.text()).refused).toMatch(/\w/);
     expect(calls).toEqual(['guard', 'guard', 'filter:429']);
     expect(broker?.stats().connections).toBe(1);
+  });
+
+  it('answers an admission hook that throws with a 500 that tells the client nothing of the error', async () => {
+    await start({ failingHook: true });
+    const reader = await open('/piped?n=2');
+    await reader.done;
+    expect(reader.status).toBe(500);
+    expect(reader.text()).not.toContain('hunter2');
+    expect(calls).toEqual(['handler:2']);
   });
 });
