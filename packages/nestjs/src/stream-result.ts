@@ -65,12 +65,21 @@ export function toEvent(item: unknown): EventOf<RegisteredEvents> {
   return item as EventOf<RegisteredEvents>;
 }
 
-/** The stream options and body for `broker.stream()`, from the decorator's options and the handler's result. */
+/**
+ * The stream options and body for `broker.stream()`, from the decorator's options and the handler's result.
+ * @throws TypeError when the result is neither nothing, a source nor an object of options.
+ */
 export function streamArguments(
   defaults: StreamOptions<RegisteredTopics>,
   result: EventStreamResult,
 ): { options: StreamOptions; body: StreamBody | undefined } {
   if (result === undefined || result === null) return { options: { ...defaults }, body: undefined };
+  if (!isSource(result) && typeof result !== 'object') {
+    // Spread as options, a string would turn into topics named by its characters' indexes.
+    throw new TypeError(
+      `An @EventStream() method returns nothing, a source (an Observable, an async iterable, a ReadableStream) or stream options, not a ${typeof result}.`,
+    );
+  }
   const init: EventStreamInit = isSource(result) ? { source: result } : (result as EventStreamInit);
   const { source, map = toEvent, onError, onOpen, ...options } = init;
   const pipeOptions = { map, ...(onError && { onError }) };

@@ -61,6 +61,12 @@ class SourcesController {
     return { source: numbers(), map: (n) => ({ event: 'number', data: n * 10 }) };
   }
 
+  @Get('wrong')
+  @EventStream()
+  wrong() {
+    return 'topic' as never;
+  }
+
   @Get('on-open')
   @EventStream()
   onOpen(): EventStreamResult {
@@ -162,5 +168,13 @@ describe.each(PLATFORMS)('@EventStream() sources on %s', (platform) => {
     await broker?.send('ada', { data: 'direct' });
     expect((await reader.waitForEvents(2))[1]?.data).toBe('direct');
     expect(reader.ended()).toBe(false);
+  });
+
+  it('answers a method that returns something it cannot stream with a 500, and opens nothing', async () => {
+    await start();
+    const reader = await open('/wrong');
+    await reader.done;
+    expect(reader.status).toBe(500);
+    expect(broker?.stats().connections).toBe(0);
   });
 });
