@@ -11,8 +11,12 @@ import { nodeRequest, openSink, type PlatformRequest, type PlatformResponse } fr
 import { refusedException } from './refusal.js';
 import { type EventStreamResult, streamArguments } from './stream-result.js';
 
-/** Where `@Req()`/`@Res()` store route parameters (`ROUTE_ARGS_METADATA`, stable since Nest 4). */
+/**
+ * Where `@Req()`/`@Res()` store route parameters, keyed `<type>:<index>` (`ROUTE_ARGS_METADATA`),
+ * and the types of `@Res()` and `@Next()` (`RouteParamtypes`, internal to Nest): stable since Nest 4.
+ */
 const ROUTE_ARGS_METADATA = '__routeArguments__';
+const RESPONSE_OR_NEXT = /^[12]:/;
 
 // biome-ignore lint/suspicious/noExplicitAny: any parameters, and items of any type (the method's own `map` takes them)
 type Handler = (...args: any[]) => EventStreamResult<any> | Promise<EventStreamResult<any>>;
@@ -90,8 +94,17 @@ export function EventStream(
   };
 }
 
-/** The first parameter index past the method's declared and decorated parameters. */
+/**
+ * The first parameter index past the method's declared and decorated parameters (decorators of
+ * parameters are applied before those of their method).
+ * @throws TypeError when the method has a `@Res()` or `@Next()` parameter of its own.
+ */
 function hiddenParameterIndex(target: object, key: string | symbol, method: Handler): number {
   const params = (Reflect.getMetadata(ROUTE_ARGS_METADATA, target.constructor, key) ?? {}) as Record<string, { index: number }>;
+  if (Object.keys(params).some((param) => RESPONSE_OR_NEXT.test(param))) {
+    throw new TypeError(
+      `@EventStream() ${String(key)}(): remove its @Res()/@Next() parameter. The stream answers the response; set headers before it opens (in a guard or an interceptor) or with @Header().`,
+    );
+  }
   return Math.max(method.length, ...Object.values(params).map(({ index }) => index + 1));
 }

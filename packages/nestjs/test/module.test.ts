@@ -1,5 +1,5 @@
 // SseModule: the broker for injection, from forRoot() or forRootAsync(), and its shutdown.
-import { Body, Controller, Get, Inject, Injectable, Module, Post } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Injectable, Module, Post, Res } from '@nestjs/common';
 import { type Broker, createBroker } from '@ssekit/core';
 import { openSilent, openSse, settlesWithin } from '@ssekit/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -103,4 +103,27 @@ describe.each(PLATFORMS)('SseModule on %s', (platform) => {
     class BothModule {}
     await expect(startNestApp(platform, BothModule)).rejects.toThrow(/either a broker or broker options/);
   });
+
+  it('fails at start-up, naming what is missing, when SseModule is not imported', async () => {
+    @Controller()
+    class BareController {
+      @Get('events')
+      @EventStream()
+      events() {}
+    }
+    @Module({ controllers: [BareController] })
+    class MissingModule {}
+    await expect(startNestApp(platform, MissingModule)).rejects.toThrow(/EventStreamInterceptor \(\?\)[\s\S]*SseBroker/);
+  });
+});
+
+it('refuses a method with a @Res() parameter of its own, where it is declared', () => {
+  expect(() => {
+    class Writes {
+      @Get('events')
+      @EventStream()
+      events(@Res() _response: unknown) {}
+    }
+    return Writes;
+  }).toThrow(/remove its @Res\(\)\/@Next\(\) parameter/);
 });
