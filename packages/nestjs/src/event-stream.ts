@@ -39,6 +39,7 @@ type Handler = (...args: any[]) => EventStreamResult<any> | Promise<EventStreamR
  * `@Res()` of its own to write to.
  *
  * @param defaults - stream options for every request of the route (topics, client key, retry hint).
+ * @throws TypeError where the class is declared, when the method has a `@Res()` or `@Next()` parameter.
  * @example
  * ```ts fragment
  * @Controller()
@@ -62,6 +63,10 @@ type Handler = (...args: any[]) => EventStreamResult<any> | Promise<EventStreamR
 export function EventStream(
   defaults: StreamOptions<RegisteredTopics> = {},
 ): <F extends Handler>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<F>) => void {
+  // How: Nest flattens an Observable a method returns before any interceptor sees it, so the
+  // method itself is wrapped, and the wrapper (called by Nest after guards, interceptors and
+  // pipes) opens the stream from the method's result. A method decorator takes no part in
+  // dependency injection: the route's own interceptor lends the wrapper the injected broker.
   return (target, key, descriptor) => {
     const method = descriptor.value;
     if (typeof method !== 'function') throw new TypeError('@EventStream() decorates a controller method.');
