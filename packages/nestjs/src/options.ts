@@ -46,8 +46,9 @@ export interface SseModuleOptions extends BrokerOptions<RegisteredPrincipal, Nes
   /**
    * Milliseconds the HTTP server gets to close once the broker has closed; any connection still
    * open then is dropped. Node's own close waits forever on a socket that connected but never sent
-   * a request (`fetch` leaves one after each aborted stream). `false` leaves it to Nest's
-   * `forceCloseConnections`. Applies with `closeOnShutdown`.
+   * a request (`fetch` leaves one after each aborted stream), and on any HTTP/2 session (those are
+   * asked to close, gracefully, as soon as the broker has closed). `false` leaves the rest to
+   * Nest's `forceCloseConnections`. Applies with `closeOnShutdown`.
    * @default 1_000
    */
   forceCloseAfter?: number | false;
