@@ -45,7 +45,8 @@ beforeAll(async () => {
   const configOf = (files: string[]) =>
     JSON.stringify({
       extends: '../../../tsconfig.base.json',
-      compilerOptions: { noEmit: false, outDir: 'out', rootDir: '.', declaration: false },
+      // Legacy decorators, as Nest apps compile them (`@ssekit/nestjs`); no other block has any.
+      compilerOptions: { noEmit: false, outDir: 'out', rootDir: '.', declaration: false, experimentalDecorators: true },
       files,
     });
   const shared: string[] = [];
