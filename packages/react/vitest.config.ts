@@ -5,4 +5,5 @@ export default packageTests({
   include: ['test/**/*.test.{ts,tsx}'],
   environment: 'jsdom',
   env: { SSEKIT_REACT_MAJOR: '19' },
+  setupFiles: ['test/helpers/setup.ts'],
 });

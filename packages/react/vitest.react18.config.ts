@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import type { UserConfig } from 'vitest/config';
 import { packageTests } from '../../vitest.shared.js';
 
 const require = createRequire(import.meta.url);
@@ -16,10 +17,10 @@ const config = packageTests({
   include: ['test/**/*.test.{ts,tsx}'],
   environment: 'jsdom',
   env: { SSEKIT_REACT_MAJOR: '18', SSEKIT_REACT_18: react18, SSEKIT_REACT_DOM_18: reactDom18 },
-  setupFiles: ['test/helpers/react-18.ts'],
+  setupFiles: ['test/helpers/react-18.ts', 'test/helpers/setup.ts'],
 });
 
-export default {
+const react18Config: UserConfig = {
   ...config,
   resolve: {
     alias: [
@@ -28,3 +29,5 @@ export default {
     ],
   },
 };
+
+export default react18Config;

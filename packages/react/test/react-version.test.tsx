@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
+import { version } from 'react';
 import { version as domVersion } from 'react-dom';
 import { version as serverVersion } from 'react-dom/server';
-import { version } from 'react';
 import { describe, expect, it } from 'vitest';
 
 // The run is really on the React its config names (React 19, or 18 through the aliases), and

@@ -21,6 +21,32 @@ function Price({ url, topics = ['prices'], id }: { url: string; topics?: string[
   );
 }
 
+function Page({ url, count }: { url: string; count: number }) {
+  return (
+    <>
+      {Array.from({ length: count }, (_, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: the list only grows and shrinks at its end
+        <Price key={i} url={url} id={`p${i}`} />
+      ))}
+    </>
+  );
+}
+
+function Counter({ url, seen }: { url: string; seen: string[] }) {
+  const [renders, setRenders] = useState(0);
+  useEventStream<Events>(url, {
+    topics: ['prices'],
+    formats: { notice: 'text' },
+    // A new function on every render, closing over this render's count.
+    events: { price: (data) => seen.push(`${data.value}@${renders}`) },
+  });
+  return (
+    <button type="button" onClick={() => setRenders((n) => n + 1)}>
+      render {renders}
+    </button>
+  );
+}
+
 describe('sharing one connection', () => {
   it('two components on the same URL and topics share one connection, and both get every event', async () => {
     const server = await startStreamServer<Events>();
@@ -63,25 +89,15 @@ describe('sharing one connection', () => {
 
   it('the connection stays while one component uses it and closes (on the server too) when the last unmounts', async () => {
     const server = await startStreamServer<Events>();
-    function Page({ count }: { count: number }) {
-      return (
-        <>
-          {Array.from({ length: count }, (_, i) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: the list only grows and shrinks at its end
-            <Price key={i} url={server.url} id={`p${i}`} />
-          ))}
-        </>
-      );
-    }
     const { rerender, unmount } = render(
       <EventStreamProvider>
-        <Page count={3} />
+        <Page url={server.url} count={3} />
       </EventStreamProvider>,
     );
     await screen.findByText('open –', { selector: '[data-testid=p2]' });
     rerender(
       <EventStreamProvider>
-        <Page count={1} />
+        <Page url={server.url} count={1} />
       </EventStreamProvider>,
     );
     await server.broker.publish('prices', { event: 'price', data: { symbol: 'ACME', value: 1 } });
@@ -96,21 +112,7 @@ describe('sharing one connection', () => {
   it('an inline handler that changes on every render neither reconnects nor is called stale', async () => {
     const server = await startStreamServer<Events>();
     const seen: string[] = [];
-    function Counter() {
-      const [renders, setRenders] = useState(0);
-      useEventStream<Events>(server.url, {
-        topics: ['prices'],
-        formats: { notice: 'text' },
-        // A new function on every render, closing over this render's count.
-        events: { price: (data) => seen.push(`${data.value}@${renders}`) },
-      });
-      return (
-        <button type="button" onClick={() => setRenders((n) => n + 1)}>
-          render {renders}
-        </button>
-      );
-    }
-    render(<Counter />);
+    render(<Counter url={server.url} seen={seen} />);
     await waitFor(() => server.openStreams() === 1, 'the stream to open');
     for (let i = 1; i <= 3; i++) act(() => screen.getByRole('button').click());
     await screen.findByText('render 3');
@@ -118,5 +120,16 @@ describe('sharing one connection', () => {
     await waitFor(() => seen.length === 1, 'the price');
     expect(seen).toEqual(['5@3']);
     expect(server.requests).toHaveLength(1);
+  });
+
+  it('a component that remounts in the same commit (a new key) keeps the open connection', async () => {
+    const server = await startStreamServer<Events>();
+    const { rerender } = render(<Price key="first" url={server.url} id="a" />);
+    await screen.findByText('open –');
+    rerender(<Price key="second" url={server.url} id="a" />);
+    await server.broker.publish('prices', { event: 'price', data: { symbol: 'ACME', value: 3 } });
+    await screen.findByText('open 3');
+    expect(server.requests).toHaveLength(1);
+    expect(server.closedStreams).toBe(0);
   });
 });
