@@ -41,7 +41,8 @@ const useIsomorphicLayoutEffect = typeof window === 'undefined' ? useEffect : us
  */
 export function useEventStream<E extends EventMap = RegisteredEvents, D extends EventMap = WireEvents<E>>(
   url: string | URL | null | undefined,
-  ...[options]: UseEventStreamArgs<E, D>
+  // Not inferred from the options: the map comes from the generics or the registered one.
+  ...[options]: UseEventStreamArgs<NoInfer<E>, NoInfer<D>>
 ): EventStream<D>;
 export function useEventStream(url: string | URL | null | undefined, options: UseEventStreamOptions = {}): EventStream {
   const { registry, defaults } = useEventStreamContext();
