@@ -45,14 +45,14 @@ beforeAll(async () => {
   const configOf = (files: string[]) =>
     JSON.stringify({
       extends: '../../../tsconfig.base.json',
-      compilerOptions: { noEmit: false, outDir: 'out', rootDir: '.', declaration: false },
+      compilerOptions: { noEmit: false, outDir: 'out', rootDir: '.', declaration: false, jsx: 'react-jsx' },
       files,
     });
   const shared: string[] = [];
   const configs: string[] = [];
   for (const block of compiled) {
     const code = block.kind === 'run' ? withPortFromEnv(block.code) : block.code;
-    const file = `${block.name}.ts`;
+    const file = `${block.name}.${block.extension}`;
     writeFileSync(join(work, file), `// ${block.where}\n${code}\nexport {};\n`);
     if (augments(code)) {
       writeFileSync(join(work, `tsconfig.${block.name}.json`), configOf([file]));
