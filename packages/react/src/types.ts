@@ -12,6 +12,7 @@ import type {
   ReconnectingInfo,
   RequestOptions,
   SseClientError,
+  WireEvents,
 } from '@ssekit/client';
 
 /**
@@ -63,7 +64,7 @@ export type StreamOptions<E extends EventMap = EventMap> = Omit<RequestOptions, 
  * @typeParam E - the event map (as on the server); its text events must be listed in `formats`.
  * @typeParam D - what handlers receive: by default the JSON wire shape of `E`.
  */
-export type UseEventStreamOptions<E extends EventMap = EventMap, D extends EventMap = E> = StreamOptions<E> & {
+export type UseEventStreamOptions<E extends EventMap = EventMap, D extends EventMap = WireEvents<E>> = StreamOptions<E> & {
   /**
    * `false` keeps the hook idle: no connection, state `idle` (like passing `null` as the URL).
    * @default true
