@@ -2,7 +2,7 @@ import { waitFor } from '@ssekit/test-utils';
 import { act, render, screen } from '@testing-library/react';
 import { useState } from 'react';
 import { describe, expect, it } from 'vitest';
-import { EventStreamProvider, useEventStream } from '../src/index.js';
+import { createStreamRegistry, EventStreamProvider, useEventStream } from '../src/index.js';
 import { startStreamServer } from './helpers/server.js';
 
 type Events = { price: { symbol: string; value: number }; notice: string };
@@ -131,5 +131,33 @@ describe('sharing one connection', () => {
     await screen.findByText('open 3');
     expect(server.requests).toHaveLength(1);
     expect(server.closedStreams).toBe(0);
+  });
+
+  it('providers given one registry share its connections; closeDelay keeps one open for a remount, then closes it', async () => {
+    const server = await startStreamServer<Events>();
+    const registry = createStreamRegistry({ closeDelay: 300 });
+    const page = (
+      <>
+        <EventStreamProvider registry={registry}>
+          <Price url={server.url} id="a" />
+        </EventStreamProvider>
+        <EventStreamProvider registry={registry}>
+          <Price url={server.url} id="b" />
+        </EventStreamProvider>
+      </>
+    );
+    const first = render(page);
+    await screen.findByText('open –', { selector: '[data-testid=b]' });
+    expect(registry.size).toBe(1);
+    first.unmount();
+    // Within the delay a new tree takes the open connection over.
+    const second = render(page);
+    await server.broker.publish('prices', { event: 'price', data: { symbol: 'ACME', value: 9 } });
+    await screen.findByText('open 9', { selector: '[data-testid=a]' });
+    expect(server.requests).toHaveLength(1);
+    second.unmount();
+    expect(registry.size).toBe(1);
+    await waitFor(() => server.closedStreams === 1 && registry.size === 0, 'the connection to close after closeDelay');
+    expect(server.requests).toHaveLength(1);
   });
 });
