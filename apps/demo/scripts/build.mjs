@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Builds the demo with esbuild: the page (src/web -> dist/public: app.js, app.css, index.html)
+// Builds the demo with esbuild: the page (src/web -> dist/public: app.js, app.css, index.html),
+// the React page (src/web-react -> react.js, react.html)
 // and the server (src/server/main.ts -> dist/server/main.mjs, with packages left to node_modules).
 // Run by `pnpm demo` before it starts the server, and by the browser tests' global setup.
 import { copyFile, mkdir, rm } from 'node:fs/promises';
@@ -18,7 +19,9 @@ export async function buildDemo() {
       entryPoints: [
         { in: `${root}src/web/main.ts`, out: 'app' },
         { in: `${root}src/web/styles.css`, out: 'app' },
+        { in: `${root}src/web-react/main.tsx`, out: 'react' },
       ],
+      jsx: 'automatic',
       outdir: `${dist}/public`,
       bundle: true,
       format: 'esm',
@@ -40,6 +43,7 @@ export async function buildDemo() {
       logLevel: 'warning',
     }),
     copyFile(`${root}src/web/index.html`, `${dist}/public/index.html`),
+    copyFile(`${root}src/web-react/react.html`, `${dist}/public/react.html`),
   ]);
   return `${dist}/public`;
 }

@@ -10,6 +10,7 @@
  * - ```ts continues  the next part of the README's previous compiled block (a shutdown snippet
  *                    after its example; fragments in between are skipped): compiled, and run,
  *                    as one module with it.
+ * - ```tsx           the same, as a `.tsx` module (React components), with any marker above.
  * - `<!-- prelude: … -->` on the line right before a fence: declarations compiled in front of the
  *   block and not shown to readers (`declare function getToken(): string;`).
  */
@@ -24,6 +25,8 @@ export interface ReadmeBlock {
   readonly where: string;
   /** A file name for the extracted module. */
   readonly name: string;
+  /** The extracted module's extension: `tsx` when the block (or the one it continues) is TSX. */
+  readonly extension: 'ts' | 'tsx';
   kind: BlockKind;
   /** Prelude and code, as one module. */
   code: string;
@@ -46,7 +49,7 @@ export function readmes(root: string): string[] {
   return found;
 }
 
-const FENCE = /^```(ts|typescript)\b(.*)$/;
+const FENCE = /^```(tsx|ts|typescript)\b(.*)$/;
 const PRELUDE = /^<!--\s*prelude:([\s\S]*?)-->\s*$/;
 
 /** The TypeScript blocks of one README, `continues` blocks folded into the block before them. */
@@ -73,7 +76,8 @@ export function blocksOf(file: string, root: string): ReadmeBlock[] {
     }
     const kind: BlockKind = words.includes('fragment') ? 'fragment' : words.includes('run') ? 'run' : 'module';
     const name = `${where.replace(/README\.md$/, '').replace(/[^a-z0-9]+/gi, '-')}readme-${start}`.replace(/^-+/, '');
-    const block: ReadmeBlock = { where: `${where}:${start}`, name, kind, code };
+    const extension = fence[1] === 'tsx' ? 'tsx' : 'ts';
+    const block: ReadmeBlock = { where: `${where}:${start}`, name, extension, kind, code };
     blocks.push(block);
     if (kind !== 'fragment') last = block; // fragments in between do not break a continuation
   }

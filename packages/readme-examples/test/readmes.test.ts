@@ -45,15 +45,15 @@ beforeAll(async () => {
   const configOf = (files: string[]) =>
     JSON.stringify({
       extends: '../../../tsconfig.base.json',
-      // Legacy decorators, as Nest apps compile them (`@ssekit/nestjs`); no other block has any.
-      compilerOptions: { noEmit: false, outDir: 'out', rootDir: '.', declaration: false, experimentalDecorators: true },
+      // Legacy decorators, as Nest apps compile them (`@ssekit/nestjs`); JSX for `tsx` blocks (`@ssekit/react`).
+      compilerOptions: { noEmit: false, outDir: 'out', rootDir: '.', declaration: false, experimentalDecorators: true, jsx: 'react-jsx' },
       files,
     });
   const shared: string[] = [];
   const configs: string[] = [];
   for (const block of compiled) {
     const code = block.kind === 'run' ? withPortFromEnv(block.code) : block.code;
-    const file = `${block.name}.ts`;
+    const file = `${block.name}.${block.extension}`;
     writeFileSync(join(work, file), `// ${block.where}\n${code}\nexport {};\n`);
     if (augments(code)) {
       writeFileSync(join(work, `tsconfig.${block.name}.json`), configOf([file]));
