@@ -7,7 +7,7 @@ import type { EncodeOptions } from './encode.js';
 import type { MemoryTransportOptions } from './memory-transport.js';
 import type { ErrorHandler } from './report.js';
 import type { EventSchemas } from './schemas.js';
-import type { Transport } from './transport.js';
+import type { Transport, TransportStats } from './transport.js';
 import type { TopicMap, TopicName } from './types.js';
 
 /**
@@ -103,6 +103,12 @@ export interface StreamOptions<T extends TopicMap = TopicMap> {
   clientId?: string;
   /** Reconnection delay hint (ms) for this stream, overriding the broker's `retry`. */
   retry?: number;
+  /**
+   * A label for the stream's route (`/api/events`, `prices`), carried by the diagnostics channels
+   * (`ssekit:stream:open`, `:close`, …) so metrics can group streams. Use the route's template,
+   * never the concrete path: each distinct value becomes a metric series.
+   */
+  route?: string;
 }
 
 /** Counters since the broker was created. */
@@ -128,4 +134,6 @@ export interface BrokerStats {
   gaps: number;
   /** Stream requests refused by authorization or limits. */
   rejected: number;
+  /** The transport's counters, when it keeps any (see `Transport.stats`). */
+  transport?: TransportStats;
 }
