@@ -1,7 +1,7 @@
 /**
  * The instruments `@ssekit/otel` records, created once per meter. Names follow OpenTelemetry's
  * conventions (dot-separated, units in `unit`); a Prometheus exporter turns `ssekit.streams.open`
- * into `ssekit_streams_open` and adds `_total` to counters and unit suffixes to the rest.
+ * into `ssekit_streams_open` and adds `_total` to counters.
  */
 import type { Counter, Histogram, Meter, ObservableCounter, ObservableGauge, UpDownCounter } from '@opentelemetry/api';
 

@@ -12,7 +12,11 @@ export const serveExpress: Serve = async (demo, { port, host, publicDir }) => {
   app.use(expressSse({ broker: demo.broker }));
 
   app.get('/api/events', async (_req, res) => {
-    demo.welcome(await res.sse({ topics: demo.topics }));
+    demo.welcome(await res.sse({ topics: demo.topics, route: '/api/events' }));
+  });
+  app.get('/metrics', async (_req, res) => {
+    const { contentType, body } = await demo.metrics();
+    res.type(contentType).send(body);
   });
   app.post('/api/notify', async (req, res) => send(res, await demo.notify(req.get('authorization'), req.body)));
   app.post('/api/drop', (req, res) => send(res, demo.drop(req.get('authorization'), req.body)));

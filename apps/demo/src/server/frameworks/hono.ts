@@ -11,7 +11,13 @@ export const serveHono: Serve = async (demo, { port, host, publicDir }) => {
   const app = new Hono();
 
   // On @hono/node-server, streamEvents writes straight to the Node response (core's Node bridge).
-  app.get('/api/events', (c) => streamEvents(c, { broker: demo.broker, topics: demo.topics }, (connection) => demo.welcome(connection)));
+  app.get('/api/events', (c) =>
+    streamEvents(c, { broker: demo.broker, topics: demo.topics, route: '/api/events' }, (connection) => demo.welcome(connection)),
+  );
+  app.get('/metrics', async (c) => {
+    const { contentType, body } = await demo.metrics();
+    return c.body(body, 200, { 'content-type': contentType });
+  });
   app.post('/api/notify', async (c) => send(c, await demo.notify(c.req.header('authorization'), await readJson(c))));
   app.post('/api/drop', async (c) => send(c, demo.drop(c.req.header('authorization'), await readJson(c))));
   // The page is flat files at the root. Matching only those paths keeps the stream route to one

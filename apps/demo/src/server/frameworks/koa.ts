@@ -14,7 +14,12 @@ export const serveKoa: Serve = async (demo, { port, host, publicDir }) => {
 
   // Refused streams throw an SseRejectedError with `status` and `expose`: Koa answers it like ctx.throw().
   router.get('/api/events', async (ctx) => {
-    demo.welcome(await ctx.sse({ topics: demo.topics }));
+    demo.welcome(await ctx.sse({ topics: demo.topics, route: '/api/events' }));
+  });
+  router.get('/metrics', async (ctx) => {
+    const { contentType, body } = await demo.metrics();
+    ctx.type = contentType;
+    ctx.body = body;
   });
   router.post('/api/notify', async (ctx) => send(ctx, await demo.notify(ctx.get('authorization'), ctx.request.body)));
   router.post('/api/drop', (ctx) => send(ctx, demo.drop(ctx.get('authorization'), ctx.request.body)));
