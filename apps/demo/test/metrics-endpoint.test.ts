@@ -1,6 +1,7 @@
 /**
  * `GET /metrics` on every framework: Prometheus text fed by `@ssekit/otel`, scraped through a real
- * server after a real client opened a stream, and again after it left.
+ * server after a real client opened a stream, and again after it left. The stream's `http_route`
+ * label is the one each adapter takes from its framework's route template.
  */
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -106,7 +106,8 @@ export interface StreamOptions<T extends TopicMap = TopicMap> {
   /**
    * A label for the stream's route (`/api/events`, `prices`), carried by the diagnostics channels
    * (`ssekit:stream:open`, `:close`, …) so metrics can group streams. Use the route's template,
-   * never the concrete path: each distinct value becomes a metric series.
+   * never the concrete path: each distinct value becomes a metric series. The Fastify, Express,
+   * Koa (with `@koa/router`) and Hono adapters set it to the route's template unless given.
    */
   route?: string;
 }

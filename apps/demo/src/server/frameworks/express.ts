@@ -12,7 +12,7 @@ export const serveExpress: Serve = async (demo, { port, host, publicDir }) => {
   app.use(expressSse({ broker: demo.broker }));
 
   app.get('/api/events', async (_req, res) => {
-    demo.welcome(await res.sse({ topics: demo.topics, route: '/api/events' }));
+    demo.welcome(await res.sse({ topics: demo.topics }));
   });
   app.get('/metrics', async (_req, res) => {
     const { contentType, body } = await demo.metrics();

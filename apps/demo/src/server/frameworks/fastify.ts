@@ -12,7 +12,7 @@ export const serveFastify: Serve = async (demo, { port, host, publicDir }) => {
   await app.register(fastifyStatic, { root: publicDir });
 
   app.get('/api/events', { eventStream: true }, async (_request, reply) => {
-    demo.welcome(await reply.eventStream({ topics: demo.topics, route: '/api/events' }));
+    demo.welcome(await reply.eventStream({ topics: demo.topics }));
   });
   app.get('/metrics', async (_request, reply) => {
     const { contentType, body } = await demo.metrics();

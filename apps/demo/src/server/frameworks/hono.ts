@@ -11,9 +11,7 @@ export const serveHono: Serve = async (demo, { port, host, publicDir }) => {
   const app = new Hono();
 
   // On @hono/node-server, streamEvents writes straight to the Node response (core's Node bridge).
-  app.get('/api/events', (c) =>
-    streamEvents(c, { broker: demo.broker, topics: demo.topics, route: '/api/events' }, (connection) => demo.welcome(connection)),
-  );
+  app.get('/api/events', (c) => streamEvents(c, { broker: demo.broker, topics: demo.topics }, (connection) => demo.welcome(connection)));
   app.get('/metrics', async (c) => {
     const { contentType, body } = await demo.metrics();
     return c.body(body, 200, { 'content-type': contentType });

@@ -14,7 +14,7 @@ export const serveKoa: Serve = async (demo, { port, host, publicDir }) => {
 
   // Refused streams throw an SseRejectedError with `status` and `expose`: Koa answers it like ctx.throw().
   router.get('/api/events', async (ctx) => {
-    demo.welcome(await ctx.sse({ topics: demo.topics, route: '/api/events' }));
+    demo.welcome(await ctx.sse({ topics: demo.topics }));
   });
   router.get('/metrics', async (ctx) => {
     const { contentType, body } = await demo.metrics();
