@@ -5,7 +5,16 @@
  */
 import type { Counter, Histogram, Meter, ObservableCounter, ObservableGauge, UpDownCounter } from '@opentelemetry/api';
 
-/** Stream lifetimes run from seconds to days: bucket bounds in seconds, not HTTP's milliseconds. */
+/**
+ * The bucket bounds (seconds) `ssekit.stream.lifetime` advises: streams live from seconds to days,
+ * far beyond the default HTTP buckets. A View can replace them.
+ *
+ * @example
+ * ```ts
+ * import { LIFETIME_BUCKETS } from '@ssekit/otel';
+ * console.log(LIFETIME_BUCKETS.at(-1)); // 86400: one day
+ * ```
+ */
 export const LIFETIME_BUCKETS = [1, 5, 15, 30, 60, 300, 900, 1_800, 3_600, 7_200, 14_400, 43_200, 86_400];
 
 export interface Instruments {
