@@ -8,7 +8,7 @@ import type { MemoryTransportOptions } from './memory-transport.js';
 import type { ErrorHandler } from './report.js';
 import type { ResumableOptions, ResumableSettings } from './resumable/options.js';
 import type { EventSchemas } from './schemas.js';
-import type { Transport } from './transport.js';
+import type { Transport, TransportStats } from './transport.js';
 import type { TopicMap, TopicName } from './types.js';
 
 /**
@@ -138,6 +138,13 @@ export interface StreamOptions<T extends TopicMap = TopicMap> {
    * shares the store. An object sets the stream's options (caps, TTL, id, failure event).
    */
   resumable?: boolean | Omit<ResumableOptions, 'owner'>;
+  /**
+   * A label for the stream's route (`/api/events`, `prices`), carried by the diagnostics channels
+   * (`ssekit:stream:open`, `:close`, …) so metrics can group streams. Use the route's template,
+   * never the concrete path: each distinct value becomes a metric series. The Fastify, Express,
+   * Koa (with `@koa/router`) and Hono adapters set it to the route's template unless given.
+   */
+  route?: string;
 }
 
 /** Counters since the broker was created. */
@@ -163,4 +170,6 @@ export interface BrokerStats {
   gaps: number;
   /** Stream requests refused by authorization or limits. */
   rejected: number;
+  /** The transport's counters, when it keeps any (see `Transport.stats`). */
+  transport?: TransportStats;
 }

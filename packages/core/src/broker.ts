@@ -6,7 +6,8 @@ import { authorizeStream, limitRejection } from './admission.js';
 import type { BrokerOptions, BrokerStats, StreamOptions } from './broker-options.js';
 import { Capacity } from './capacity.js';
 import { BROADCAST, Channels, clientChannel, topicChannel } from './channels.js';
-import type { Connection } from './connection.js';
+import type { CloseReason, Connection } from './connection.js';
+import { channels as diagnostics, topicsOf } from './diagnostics.js';
 import { type EncodeOptions, formatEvent, type SseEvent } from './encode.js';
 import { isSseError, SseClosedError } from './errors.js';
 import { createFanOut } from './fan-out.js';
@@ -191,6 +192,7 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
     },
     release: (stream, reason) => {
       if (!open.delete(stream)) return;
+      if (diagnostics.streamClose.hasSubscribers || diagnostics.slowDrop.hasSubscribers) publishClose(stream, reason);
       channels.leaveAll(stream);
       capacity.remove(stream.clientId);
       stats.connections = open.size;
@@ -209,7 +211,16 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
   };
 
   const unsubscribeTransport = transport.subscribe(createFanOut(channels, scheduler, open, stats));
-  const stopHeartbeat = startHeartbeat(options.heartbeatInterval ?? 15_000, open, options.closeUnresponsive ?? true, stats);
+  const sampleTransport = () => {
+    if (transport.stats && diagnostics.transportLag.hasSubscribers) diagnostics.transportLag.publish(transport.stats());
+  };
+  const stopHeartbeat = startHeartbeat(
+    options.heartbeatInterval ?? 15_000,
+    open,
+    options.closeUnresponsive ?? true,
+    stats,
+    sampleTransport,
+  );
 
   const publisher = new Publisher(transport, encodeOptions, stats, options.schemas);
   const resumables = new Resumables(options.resumable ?? {}, transport.resumable, encodeOptions, (error, streamId) =>
@@ -228,10 +239,12 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
     principal: P,
     sink: Sink,
     retry: number | undefined,
+    route: string | undefined,
     resumable: boolean,
   ) => {
     const lastEventId = readLastEventId(request);
     const stream = new Stream<E, P>(sessionId, clientId, principal, lastEventId ?? undefined, sink, host);
+    stream.route = route;
     open.add(stream);
     capacity.add(clientId);
     stats.connections = open.size;
@@ -327,7 +340,7 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
       if (streamOptions.resume !== undefined || streamOptions.resumable) {
         const clientKey = streamOptions.clientId ?? admitted.clientId;
         const { reader, headers } = await admitReader(request, streamOptions, clientKey, body);
-        const { stream } = register(request, sessionId, clientId, admitted.principal, openSink(headers), retry, true);
+        const { stream } = register(request, sessionId, clientId, admitted.principal, openSink(headers), retry, streamOptions.route, true);
         if (stream.sink.closed) stream.end('client');
         if (options.onConnect) runHook('onConnect', stream, () => options.onConnect?.(stream));
         resumables.follow(stream, reader, stats);
@@ -335,8 +348,25 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
         return stream;
       }
 
-      const { stream, lastEventId } = register(request, sessionId, clientId, admitted.principal, openSink(), retry, false);
+      const { stream, lastEventId } = register(
+        request,
+        sessionId,
+        clientId,
+        admitted.principal,
+        openSink(),
+        retry,
+        streamOptions.route,
+        false,
+      );
       for (const topic of admitted.topics) channels.join(stream, topicChannel(topic));
+      if (diagnostics.streamOpen.hasSubscribers) {
+        diagnostics.streamOpen.publish({
+          connection: stream,
+          route: stream.route,
+          topics: [...admitted.topics],
+          resumed: lastEventId !== undefined,
+        });
+      }
       if (stream.sink.closed) stream.end('client');
       if (options.onConnect) runHook('onConnect', stream, () => options.onConnect?.(stream));
       limitDuration(stream, maxDuration);
@@ -356,7 +386,8 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
 
     connections: () => open.values(),
 
-    stats: () => ({ ...stats, connections: open.size }),
+    stats: () =>
+      transport.stats ? { ...stats, connections: open.size, transport: transport.stats() } : { ...stats, connections: open.size },
 
     get closed() {
       return closed;
@@ -402,6 +433,17 @@ function runBody<E extends EventMap, P>(stream: Stream<E, P>, body: StreamBody<E
       stream.host.report(error, { phase: 'open', connection: stream });
       stream.close();
     });
+}
+
+/** Tells the diagnostics channels a registered stream ended (and, when it was slow, that it was dropped). */
+function publishClose(stream: AnyStream, reason: CloseReason): void {
+  if (reason === 'slow' && diagnostics.slowDrop.hasSubscribers) {
+    diagnostics.slowDrop.publish({ connection: stream, route: stream.route, bufferedBytes: stream.sink.bufferedBytes });
+  }
+  if (diagnostics.streamClose.hasSubscribers) {
+    const lifetime = Date.now() - stream.openedAt;
+    diagnostics.streamClose.publish({ connection: stream, route: stream.route, topics: topicsOf(stream.channels), reason, lifetime });
+  }
 }
 
 /** Ends a stream gracefully; resolves once its socket has closed (bounded by `closeTimeout`). */

@@ -4,6 +4,7 @@
  */
 import { encodeMessage } from './backlog.js';
 import type { Channels } from './channels.js';
+import { channels as diagnostics } from './diagnostics.js';
 import { encodeGap } from './gap.js';
 import type { AnyStream } from './stream.js';
 import type { TransportGap, TransportListener, TransportMessage } from './transport.js';
@@ -26,6 +27,7 @@ export function createFanOut(
   const message = (message: TransportMessage) => {
     let bytes: Uint8Array | undefined;
     let batchIndex = -1;
+    let streams = 0;
     const stamp = ++deliveryStamp;
     const position = message.position;
     channels.forEach(message.channels, (stream) => {
@@ -44,7 +46,12 @@ export function createFanOut(
       if (stream.backlog) stream.backlog.pushLive(stream, bytes, message);
       else scheduler.enqueue(stream, bytes, batchIndex);
       counters.delivered++;
+      streams++;
     });
+    // One message per delivered event, not per socket: a count and the bytes it queued.
+    if (diagnostics.deliver.hasSubscribers) {
+      diagnostics.deliver.publish({ id: message.id, streams, bytes: bytes === undefined ? 0 : streams * bytes.byteLength });
+    }
   };
 
   const gap = (notice: TransportGap) => {
@@ -56,6 +63,7 @@ export function createFanOut(
       stream.floor = undefined;
       stream.queue(encodeGap(stream.lastId ?? stream.lastEventId ?? null, 'lost'));
       counters.gaps++;
+      if (diagnostics.gap.hasSubscribers) diagnostics.gap.publish({ connection: stream, route: stream.route, reason: 'lost' });
     }
   };
 

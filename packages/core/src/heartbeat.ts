@@ -2,6 +2,7 @@
  * One timer for every stream of a broker: a comment on streams that carried nothing since the
  * last round (proxies and browsers drop silent streams), and the dead-peer sweep.
  */
+import { channels as diagnostics } from './diagnostics.js';
 import type { AnyStream } from './stream.js';
 
 const HEARTBEAT = new TextEncoder().encode(':\n');
@@ -24,20 +25,31 @@ export function startHeartbeat(
   streams: Iterable<AnyStream>,
   closeUnresponsive: boolean,
   counters: HeartbeatCounters,
+  afterRound?: () => void,
 ): () => void {
   if (interval <= 0) return () => {};
   let tick = 0;
   const timer = setInterval(() => {
     const sweep = closeUnresponsive && ++tick % 2 === 0;
+    let visited = 0;
+    let heartbeats = 0;
+    let unresponsive = 0;
     for (const stream of streams) {
+      visited++;
       if (sweep && stream.sink.unresponsive?.()) {
         counters.unresponsiveCloses++;
+        unresponsive++;
         stream.end('unresponsive');
         continue;
       }
       // A replay being written is traffic enough, and nothing may jump its queue.
-      if (++stream.idleTicks >= 2 && !stream.backlog) stream.queue(HEARTBEAT);
+      if (++stream.idleTicks >= 2 && !stream.backlog) {
+        stream.queue(HEARTBEAT);
+        heartbeats++;
+      }
     }
+    if (diagnostics.heartbeatSweep.hasSubscribers) diagnostics.heartbeatSweep.publish({ streams: visited, heartbeats, unresponsive });
+    afterRound?.();
   }, interval / 2);
   timer.unref?.();
   return () => clearInterval(timer);

@@ -26,6 +26,18 @@ export {
 } from './broker.js';
 export { type CloseReason, type Connection, type PipeOptions, SOURCE_ERROR_EVENT } from './connection.js';
 export {
+  type DeliverMessage,
+  DIAGNOSTICS_CHANNELS,
+  type GapMessage,
+  type HeartbeatSweepMessage,
+  type PublishMessage,
+  type ReplayMessage,
+  type SlowDropMessage,
+  type StreamCloseMessage,
+  type StreamOpenMessage,
+  type TransportLagMessage,
+} from './diagnostics.js';
+export {
   type EncodeOptions,
   encodeComment,
   encodeEvent,
@@ -74,6 +86,6 @@ export type { AppendResult, ResumableStore, StoredRead, StoredStreamInfo } from 
 export type { EventSchemas, StandardResult, StandardSchema } from './schemas.js';
 export type { Sink } from './sink.js';
 export { isStreamSource, type StreamBody, type StreamSource } from './source.js';
-export type { ReplayResult, Transport, TransportGap, TransportListener, TransportMessage } from './transport.js';
+export type { ReplayResult, Transport, TransportGap, TransportListener, TransportMessage, TransportStats } from './transport.js';
 export type { EventMap, EventOf, TopicEvents, TopicMap, TopicName } from './types.js';
 export { createWebSink, fromFetchRequest, type WebSink, type WebSinkOptions } from './web-sink.js';

@@ -4,6 +4,7 @@
  * wait for them.
  */
 
+import { channels as diagnostics, type PublishMessage, topicsOf } from './diagnostics.js';
 import type { SseEvent } from './encode.js';
 import { type EncodeOptions, formatEvent } from './encode.js';
 import { type EventSchemas, validateData } from './schemas.js';
@@ -29,6 +30,7 @@ export class Publisher {
       const frame = formatEvent(body, this.encodeOptions);
       if (id !== undefined) formatEvent({ id }); // validates the id
       this.counters.published++;
+      if (diagnostics.publish.hasSubscribers) diagnostics.publish.publish(publishMessage(channels));
       published = Promise.resolve(this.transport.publish(channels, frame, id === undefined ? undefined : String(id)));
     } catch (error) {
       return Promise.reject(error);
@@ -50,4 +52,10 @@ export class Publisher {
     });
     return Promise.race([Promise.all(this.pending).then(() => {}), late]).finally(() => clearTimeout(timer));
   }
+}
+
+function publishMessage(channels: readonly string[]): PublishMessage {
+  const first = channels[0] ?? '';
+  const target = first === '*' ? 'broadcast' : first.startsWith('@') ? 'client' : 'topic';
+  return { target, topics: target === 'topic' ? topicsOf(channels) : [] };
 }

@@ -4,6 +4,7 @@
  * meanwhile. Written through the stream's {@link Backlog}, as its socket drains.
  */
 import { Backlog } from './backlog.js';
+import { channels as diagnostics } from './diagnostics.js';
 import { encodeGap } from './gap.js';
 import type { AnyStream } from './stream.js';
 import type { ReplayResult, Transport } from './transport.js';
@@ -45,6 +46,10 @@ export async function replay(stream: AnyStream, transport: Transport, lastEventI
   if (result.gap) {
     counters.gaps++;
     notice = encodeGap(lastEventId, result.gap);
+    if (diagnostics.gap.hasSubscribers) diagnostics.gap.publish({ connection: stream, route: stream.route, reason: result.gap });
+  }
+  if (diagnostics.replay.hasSubscribers) {
+    diagnostics.replay.publish({ connection: stream, route: stream.route, events: result.messages.length, gap: result.gap });
   }
   stream.floor = result.through;
   backlog.start(stream, result.messages, notice, result.through);

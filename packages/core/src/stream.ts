@@ -62,6 +62,10 @@ export class Stream<E extends EventMap = EventMap, P = unknown> implements Conne
   floor: number | string | undefined;
   /** Set while history is replayed and written as the socket drains; live events queue behind it. */
   backlog: Backlog | undefined;
+  /** `StreamOptions.route`, for the diagnostics channels. */
+  route: string | undefined;
+  /** When it opened (`Date.now()`), for the lifetime the close diagnostics report. */
+  readonly openedAt = Date.now();
 
   private reason: CloseReason | undefined;
   private controller: AbortController | undefined;

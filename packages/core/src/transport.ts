@@ -72,6 +72,21 @@ export interface TransportListener {
   gap(gap: TransportGap): void;
 }
 
+/**
+ * A transport's own counters (see {@link Transport.stats}); `broker.stats().transport` and the
+ * `ssekit:transport:lag` diagnostics channel carry them.
+ */
+export interface TransportStats {
+  /** Entries published to the backplane that this node's reader has not delivered yet. */
+  readonly lagEntries: number;
+  /** Age in milliseconds of the oldest entry not delivered yet (`0` when caught up). */
+  readonly lagMs: number;
+  /** Times the reader's connection was re-established after it dropped. */
+  readonly reconnects: number;
+  /** Lost-history notices the transport reported to its listeners (`TransportListener.gap`). */
+  readonly gapsReported: number;
+}
+
 /** Carries published events to every broker that shares it, and remembers them for replay. */
 export interface Transport {
   /**
@@ -103,6 +118,11 @@ export interface Transport {
    * (so a resume works on any node). Without it the broker keeps them in memory.
    */
   readonly resumable?: ResumableStore;
+  /**
+   * The transport's counters: how far its reader is behind, reconnects and lost-history notices.
+   * Transports that deliver synchronously can leave it out.
+   */
+  stats?(): TransportStats;
   /** Releases timers and connections. */
   close(): void | Promise<void>;
 }

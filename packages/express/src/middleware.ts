@@ -101,9 +101,10 @@ function sse(this: Response, first?: StreamOptions | StreamSource, second?: Sour
   if (broker === undefined) return Promise.reject(missingMiddleware('res.sse()', 'app.use(expressSse())'));
   const { options, body } = sseArguments(first, second);
   const req = this.req;
+  const path: unknown = req.route?.path; // the route's template labels its metrics
   return broker.stream(
     toStreamRequest(req),
-    options,
+    { route: typeof path === 'string' ? `${req.baseUrl}${path}` : undefined, ...options },
     (headers) => {
       releaseRouterState(req);
       return createNodeSink(this, { headers });

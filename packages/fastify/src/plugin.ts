@@ -134,7 +134,7 @@ const plugin: FastifyPluginAsync<SsePluginOptions> = async (fastify, options) =>
       const { options: streamOptions, body } = sseArguments(first, second);
       return broker.stream(
         toStreamRequest(this.request.raw, this.request),
-        streamOptions,
+        { route: this.request.routeOptions.url, ...streamOptions }, // the route's template labels its metrics
         (headers) => {
           // From here on the response is ours: Fastify must not send anything itself.
           this.hijack();

@@ -75,7 +75,8 @@ export async function streamEvents<E extends EventMap = RegisteredEvents, P = Re
   options: StreamEventsOptions<E, P, T>,
   then?: ((connection: Connection<E, P, T>) => unknown) | StreamSource,
 ): Promise<Response> {
-  const { broker, ...streamOptions } = options;
+  const { broker, ...given } = options;
+  const streamOptions = { route: c.req.routePath, ...given }; // the route's template labels its metrics
   const request = fromFetchRequest(c.req.raw, c);
   const outgoing = nodeResponseOf(c);
   try {

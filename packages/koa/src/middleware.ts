@@ -96,9 +96,10 @@ function sse(this: Context, first?: StreamOptions | StreamSource, second?: Sourc
   const broker = this.sseBroker;
   if (broker === undefined) return Promise.reject(missingMiddleware('ctx.sse()', 'app.use(koaSse())'));
   const { options, body } = sseArguments(first, second);
+  const matched: unknown = (this as { _matchedRoute?: unknown })._matchedRoute; // @koa/router's template labels its metrics
   return broker.stream(
     toStreamRequest(this.req, this),
-    options,
+    { route: typeof matched === 'string' ? matched : undefined, ...options },
     (headers) => {
       this.respond = false;
       releaseKoaHook(this.res);

@@ -29,6 +29,7 @@ const LIFECYCLE = {
   error: 'onError',
   reconnecting: 'onReconnecting',
   gap: 'onGap',
+  finish: 'onFinish',
   close: 'onClose',
 } as const satisfies { [K in keyof LifecycleEvents]: keyof UseEventStreamOptions };
 

@@ -7,6 +7,7 @@ import type {
   DataOptions,
   EventMap,
   EventName,
+  FinishInfo,
   GapInfo,
   OpenInfo,
   ReconnectingInfo,
@@ -87,6 +88,8 @@ export type UseEventStreamOptions<E extends EventMap = EventMap, D extends Event
   onReconnecting?: (info: ReconnectingInfo) => void;
   /** The server could not replay what was missed (`ssekit:gap`): reload your state. */
   onGap?: (gap: GapInfo) => void;
+  /** A resumable answer ended for good (`ssekit:done` or `ssekit:error`): the connection closes after it. */
+  onFinish?: (info: FinishInfo) => void;
   /** The connection stopped for good (a 204, a fatal error, `maxRetries`; not a component unmounting). */
   onClose?: (info: CloseInfo) => void;
 };

@@ -47,7 +47,7 @@ export function useEventStream<E extends EventMap = RegisteredEvents, D extends 
 export function useEventStream(url: string | URL | null | undefined, options: UseEventStreamOptions = {}): EventStream {
   const { registry, defaults } = useEventStreamContext();
   const merged = withDefaults(defaults, options);
-  const { enabled, events, onOpen, onError, onReconnecting, onGap, onClose, ...stream } = merged;
+  const { enabled, events, onOpen, onError, onReconnecting, onGap, onFinish, onClose, ...stream } = merged;
   // The connection is described by the stream options only: the shared client keeps no handler.
   const target = url != null && enabled !== false ? describeStream(url, stream) : undefined;
   const names = namesOf(events);

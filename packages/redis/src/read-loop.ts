@@ -1,8 +1,9 @@
-import { SseTransportError, type TransportMessage } from '@ssekit/core';
+import { SseTransportError, type TransportMessage, type TransportStats } from '@ssekit/core';
 import type { Redis } from 'ioredis';
 import { openReader } from './connections.js';
 import { judge, type ReadState } from './continuity.js';
 import { decodeEntry } from './entry.js';
+import { lagOf } from './lag.js';
 import type { ResolvedOptions } from './options.js';
 import { Progress } from './progress.js';
 import { xreadEntries } from './replies.js';
@@ -41,6 +42,7 @@ export class ReadLoop {
   /** Counts connections of the reader: a snapshot is only trusted on the one it was checked on. */
   private connection = 0;
   private checkedConnection = -1;
+  private gapsReported = 0;
   private ownLast: StreamId | undefined;
   /** Settles when `stop()` is called; raced against every wait, see {@link ReadLoop.interruptible}. */
   private readonly stopSignal: Promise<typeof STOPPED>;
@@ -108,6 +110,11 @@ export class ReadLoop {
   reached(target: StreamId, timeout: number): Promise<void> {
     if (!this.active) return Promise.resolve();
     return this.progress.wait(target, timeout, (id) => this.isPast(id));
+  }
+
+  /** Lag behind the stream (as of the last snapshot), reconnects and lost-history notices. */
+  stats(): TransportStats {
+    return { ...lagOf(this.state), reconnects: Math.max(0, this.connection - 1), gapsReported: this.gapsReported };
   }
 
   /** Stops reading and disconnects the dedicated connection. */
@@ -184,6 +191,7 @@ export class ReadLoop {
   private apply(state: ReadState, snapshot: Snapshot): void {
     const verdict = judge(state, snapshot, this.options.readCount);
     if (verdict.lost !== undefined) {
+      this.gapsReported++;
       try {
         this.output.gap(verdict.lost);
       } catch (error) {

@@ -32,6 +32,11 @@ import { looksLikeStreamId, parseStreamId } from './stream-id.js';
  * before the entries that follow, so the broker can tell the open streams. Every delivered and
  * replayed message carries `position`: its entry id with both parts zero-padded to 20 digits.
  *
+ * `stats()` (also in `broker.stats().transport`) tells how far the read loop is behind the
+ * stream as of its last read (`lagEntries`, and `lagMs` between the ids of the last entry it
+ * delivered and the newest), how often its connection was re-established (`reconnects`) and how
+ * many lost-history notices it reported (`gapsReported`).
+ *
  * @example
  * ```ts
  * import { createBroker } from '@ssekit/core';
@@ -124,6 +129,8 @@ export function createRedisTransport(options: RedisTransportOptions): Transport 
       if (replayed.upTo) await loop.reached(replayed.upTo, resolved.timeout);
       return replayed.result;
     },
+
+    stats: () => loop.stats(),
 
     async flush(timeout) {
       const newest = loop.newestPublished;

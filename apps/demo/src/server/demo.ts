@@ -4,6 +4,7 @@ import { type Api, type ApiResult, createApi } from './api.js';
 import { answerTokens, assistantCors, readAsk } from './assistant.js';
 import { type User, userFromAuthorization } from './auth.js';
 import { createDemoBroker } from './broker.js';
+import { createPrometheusMetrics, type Scrape } from './prometheus.js';
 import { type PublisherOptions, startPublishers } from './publishers.js';
 
 /** Options of {@link createDemo}. */
@@ -31,12 +32,15 @@ export interface Demo extends Api {
   stopAnswer(authorization: string | undefined, id: string): Promise<ApiResult>;
   /** CORS headers for the assistant's routes, for the other server's page. */
   cors(origin: string | undefined): Record<string, string>;
+  /** `GET /metrics`: ssekit's metrics for Prometheus. */
+  metrics(): Promise<Scrape>;
   /** Stops the publishers and closes the broker gracefully (every stream ends). */
   close(): Promise<void>;
 }
 
 /** Creates the broker, starts the publishers and the routes' logic for one framework's server. */
 export function createDemo(framework: Framework, options: DemoOptions = {}): Demo {
+  const prometheus = createPrometheusMetrics();
   const broker = createDemoBroker(options.store);
   const stopPublishers = startPublishers(broker, options);
   const api = createApi(broker, framework, options.peer);
@@ -57,10 +61,12 @@ export function createDemo(framework: Framework, options: DemoOptions = {}): Dem
       return (await broker.stopStream(id, user.id)) ? { status: 204 } : { status: 404, body: { error: 'No such answer of yours.' } };
     },
     cors: (origin) => assistantCors(origin, options.peer),
+    metrics: () => prometheus.scrape(),
     async close() {
       stopPublishers();
       await broker.close();
       await options.store?.close();
+      await prometheus.close();
     },
   };
 }

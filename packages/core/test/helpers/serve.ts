@@ -25,7 +25,7 @@ export interface Served {
 
 /**
  * A plain node:http server that opens a broker stream on every request. Query parameters pick
- * the stream options: `?topic=a&topic=b&client=ada&retry=100`.
+ * the stream options: `?topic=a&topic=b&client=ada&retry=100&route=/events`.
  */
 export async function serveBroker(broker: Broker, onStream?: (connection: Connection) => void): Promise<Served> {
   const sinks = new WeakMap<Connection, Sink>();
@@ -36,6 +36,8 @@ export async function serveBroker(broker: Broker, onStream?: (connection: Connec
     if (client) options.clientId = client;
     const retry = query.get('retry');
     if (retry) options.retry = Number(retry);
+    const route = query.get('route');
+    if (route) options.route = route;
     try {
       let sink: Sink | undefined;
       const connection = await broker.stream(toStreamRequest(req), options, () => {

@@ -15,6 +15,10 @@ export const serveExpress: Serve = async (demo, { port, host, publicDir }) => {
   app.get('/api/events', async (_req, res) => {
     demo.welcome(await res.sse({ topics: demo.topics }));
   });
+  app.get('/metrics', async (_req, res) => {
+    const { contentType, body } = await demo.metrics();
+    res.type(contentType).send(body);
+  });
   app.post('/api/notify', async (req, res) => send(res, await demo.notify(req.get('authorization'), req.body)));
   app.post('/api/drop', (req, res) => send(res, demo.drop(req.get('authorization'), req.body)));
   // The assistant: answers are resumable streams, started by POST, resumed by GET (here or on

@@ -15,6 +15,10 @@ export const serveFastify: Serve = async (demo, { port, host, publicDir }) => {
   app.get('/api/events', { eventStream: true }, async (_request, reply) => {
     demo.welcome(await reply.eventStream({ topics: demo.topics }));
   });
+  app.get('/metrics', async (_request, reply) => {
+    const { contentType, body } = await demo.metrics();
+    return reply.type(contentType).send(body);
+  });
   app.post('/api/notify', async (request, reply) => send(reply, await demo.notify(request.headers.authorization, request.body)));
   app.post('/api/drop', async (request, reply) => send(reply, demo.drop(request.headers.authorization, request.body)));
   // The assistant: answers are resumable streams, started by POST, resumed by GET (here or on

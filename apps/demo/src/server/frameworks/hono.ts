@@ -13,6 +13,10 @@ export const serveHono: Serve = async (demo, { port, host, publicDir }) => {
 
   // On @hono/node-server, streamEvents writes straight to the Node response (core's Node bridge).
   app.get('/api/events', (c) => streamEvents(c, { broker: demo.broker, topics: demo.topics }, (connection) => demo.welcome(connection)));
+  app.get('/metrics', async (c) => {
+    const { contentType, body } = await demo.metrics();
+    return c.body(body, 200, { 'content-type': contentType });
+  });
   app.post('/api/notify', async (c) => send(c, await demo.notify(c.req.header('authorization'), await readJson(c))));
   app.post('/api/drop', async (c) => send(c, demo.drop(c.req.header('authorization'), await readJson(c))));
   // The assistant: answers are resumable streams, started by POST, resumed by GET (here or on

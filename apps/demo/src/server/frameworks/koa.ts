@@ -17,6 +17,11 @@ export const serveKoa: Serve = async (demo, { port, host, publicDir }) => {
   router.get('/api/events', async (ctx) => {
     demo.welcome(await ctx.sse({ topics: demo.topics }));
   });
+  router.get('/metrics', async (ctx) => {
+    const { contentType, body } = await demo.metrics();
+    ctx.type = contentType;
+    ctx.body = body;
+  });
   router.post('/api/notify', async (ctx) => send(ctx, await demo.notify(ctx.get('authorization'), ctx.request.body)));
   router.post('/api/drop', (ctx) => send(ctx, demo.drop(ctx.get('authorization'), ctx.request.body)));
   // The assistant: answers are resumable streams, started by POST, resumed by GET (here or on
