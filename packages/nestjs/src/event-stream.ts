@@ -83,7 +83,12 @@ export function EventStream(
       const result = await method.apply(this, args.slice(0, at));
       const { options, body } = streamArguments(defaults, result);
       try {
-        await brokerFor(request).stream(toStreamRequest(nodeRequest(request), request), options, () => openSink(response), body);
+        await brokerFor(request).stream(
+          toStreamRequest(nodeRequest(request), request),
+          options,
+          (headers) => openSink(response, headers),
+          body,
+        );
       } catch (error) {
         const refusal = refusalOf(error);
         throw refusal ? refusedException(refusal, response) : error;

@@ -29,9 +29,9 @@ export function nodeRequest(request: PlatformRequest): NodeRequest {
 }
 
 /** Sends the stream's head on the Node response (with the headers set so far) and returns it as a sink. */
-export function openSink(response: PlatformResponse): Sink {
+export function openSink(response: PlatformResponse, headers?: Readonly<Record<string, string>>): Sink {
   response.hijack?.();
-  return createNodeSink((response.raw ?? response) as NodeResponse, { headers: response.getHeaders?.() });
+  return createNodeSink((response.raw ?? response) as NodeResponse, { headers: { ...response.getHeaders?.(), ...headers } });
 }
 
 /** Sets a header on the platform's response, where its exception filters will send it. */

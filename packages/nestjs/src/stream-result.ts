@@ -14,6 +14,7 @@ import {
   type StreamSource,
 } from '@ssekit/core';
 import { isObservable, type Observable } from 'rxjs';
+import { observableItems } from './observable-items.js';
 import { observableSource } from './observable-source.js';
 
 /** An open stream, typed by the app's `Register` declaration of `@ssekit/core`. */
@@ -82,6 +83,13 @@ export function streamArguments(
   }
   const init: EventStreamInit = isSource(result) ? { source: result } : (result as EventStreamInit);
   const { source, map = toEvent, onError, onOpen, ...options } = init;
+  if (options.resumable && source !== undefined) {
+    // A resumable stream's producer runs detached from this request: the source goes to the
+    // broker as it is (an Observable as the items it emits), mapped by the producer.
+    const resumable = { ...(options.resumable === true ? {} : options.resumable), map };
+    const items = isObservable(source) ? observableItems(source) : source;
+    return { options: { ...defaults, ...options, resumable }, body: items as StreamBody };
+  }
   const pipeOptions = { map, ...(onError && { onError }) };
   const body = async (connection: SseConnection) => {
     if (onOpen) await onOpen(connection);

@@ -1,4 +1,4 @@
-import { Controller, Get, Module, Req } from '@nestjs/common';
+import { Controller, Get, Module, Post, Req } from '@nestjs/common';
 import {
   afterOpen,
   CORS_ORIGIN,
@@ -11,6 +11,14 @@ import {
 import { EventStream, type EventStreamResult, InjectBroker, type SseBroker, SseModule } from '../src/index.js';
 import { PLATFORMS, startNestApp } from './nest-app.js';
 
+/** What the contract route streams for `url` (see `@ssekit/contract`). */
+function contractStream(url: string, broker: SseBroker): EventStreamResult {
+  const options = streamOptionsFromUrl(url);
+  const source = sourceFromUrl(url, broker);
+  if (source) return { ...options, source };
+  return { ...options, onOpen: (stream) => afterOpen(url, stream) };
+}
+
 /** The contract route, in Nest style: a controller whose method returns what to stream. */
 @Controller()
 class ContractController {
@@ -19,10 +27,14 @@ class ContractController {
   @Get('events')
   @EventStream()
   events(@Req() request: { url: string }): EventStreamResult {
-    const options = streamOptionsFromUrl(request.url);
-    const source = sourceFromUrl(request.url, this.broker);
-    if (source) return { ...options, source };
-    return { ...options, onOpen: (stream) => afterOpen(request.url, stream) };
+    return contractStream(request.url, this.broker);
+  }
+
+  /** Resumable answers start by POST (`?source=answer&resumable=1`). */
+  @Post('events')
+  @EventStream()
+  start(@Req() request: { url: string }): EventStreamResult {
+    return contractStream(request.url, this.broker);
   }
 }
 
