@@ -3,7 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { exited, freePort, openSse, type RedisServer, type SseReader, startRedis, track } from '@ssekit/test-utils';
+import { exited, freePort, openSse, type RedisServer, type SseReader, type SseReaderOptions, startRedis, track } from '@ssekit/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blocksOf, readmes } from '../src/blocks.js';
 
@@ -99,12 +99,16 @@ describe('README TypeScript blocks', () => {
       child.stdout?.on('data', (chunk) => (output += chunk));
       child.stderr?.on('data', (chunk) => (output += chunk));
       const exit = exited(child);
-      const reader = await connect(`http://127.0.0.1:${port}/events`, child, () => output);
+      const answers = isAnswersRecipe(block.code);
+      const reader = answers
+        ? await connect(`http://127.0.0.1:${port}/answers`, child, () => output, ANSWER_REQUEST)
+        : await connect(`http://127.0.0.1:${port}/events`, child, () => output);
       try {
         expect(reader.status, output).toBe(200);
         expect(reader.headers['content-type']).toContain('text/event-stream');
+        if (answers) await checkResume(`http://127.0.0.1:${port}/answers`, reader, output);
         // Examples publish every 2 s: let one through, so a publish racing the shutdown is exercised.
-        await reader.waitForEvents(1, 2_500).catch(() => {});
+        else await reader.waitForEvents(1, 2_500).catch(() => {});
         child.kill('SIGTERM');
         const outcome = await Promise.race([
           exit,
@@ -119,13 +123,41 @@ describe('README TypeScript blocks', () => {
   }
 });
 
+/**
+ * A "streaming LLM answers" recipe (it serves resumable answers rather than `GET /events`): `POST
+ * /answers` with `{ "prompt": … }` as user `ada` starts one, `GET /answers/:id` resumes it.
+ */
+const isAnswersRecipe = (code: string) => /resumable: [{t]/.test(code) && code.includes("'/answers");
+const ANSWER_REQUEST = { method: 'POST', headers: { 'content-type': 'application/json', 'x-user-id': 'ada' }, body: '{"prompt":"hi"}' };
+
+/**
+ * The recipe's promise: a reader dropped after two tokens resumes by `GET` with `Last-Event-ID`
+ * and gets the rest, each token once, then `ssekit:done`; another user cannot resume it.
+ */
+async function checkResume(base: string, first: SseReader, output: string): Promise<void> {
+  const id = first.headers['ssekit-stream-id'] as string;
+  expect(id, output).toBeTruthy();
+  await first.waitForEvents(2, 10_000);
+  first.close();
+  const seen = first.events.filter((event) => event.id !== undefined);
+  const last = seen.at(-1)?.id as string;
+  const intruder = await openSse(`${base}/${id}`, { headers: { 'x-user-id': 'eve' } });
+  intruder.close();
+  expect(intruder.status, output).toBe(404);
+  const rest = await openSse(`${base}/${id}`, { headers: { 'x-user-id': 'ada', 'last-event-id': last } });
+  await rest.done;
+  const ids = [...seen, ...rest.events].map((event) => Number(event.id));
+  expect(ids, output).toEqual(ids.map((_, index) => index + 1)); // every event once, in order
+  expect(rest.events.at(-1)?.event, output).toBe('ssekit:done');
+}
+
 /** Opens the example's stream once it listens (or fails with what the example printed). */
-async function connect(url: string, child: ChildProcess, output: () => string): Promise<SseReader> {
+async function connect(url: string, child: ChildProcess, output: () => string, request: SseReaderOptions = {}): Promise<SseReader> {
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the example exited with ${child.exitCode} before serving:\n${output()}`);
     try {
-      return await openSse(url);
+      return await openSse(url, request);
     } catch (error) {
       if (Date.now() > deadline) throw new Error(`the example never served ${url} (${String(error)}):\n${output()}`);
       await new Promise((done) => setTimeout(done, 100));

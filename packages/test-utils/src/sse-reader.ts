@@ -11,6 +11,8 @@ export interface ReceivedEvent {
 export interface SseReaderOptions {
   headers?: Record<string, string>;
   method?: string;
+  /** A request body (a `POST` that starts a stream). */
+  body?: string;
 }
 
 /** An open event stream read through node:http and eventsource-parser. */
@@ -47,6 +49,7 @@ export function openSse(url: string, options: SseReaderOptions = {}): Promise<Ss
       agent: false,
     });
     req.on('error', reject);
+
     req.on('response', (res) => {
       const events: ReceivedEvent[] = [];
       const comments: string[] = [];
@@ -116,6 +119,6 @@ export function openSse(url: string, options: SseReaderOptions = {}): Promise<Ss
         },
       });
     });
-    req.end();
+    req.end(options.body);
   });
 }
