@@ -105,6 +105,13 @@ export interface ResumableOptions<T = unknown, E extends EventMap = EventMap> ex
    * owned by that request's client; a stream without an owner can be read by anyone with its id.
    */
   owner?: string;
+  /**
+   * Whether the stream ends with `ssekit:done` / `ssekit:error` for its readers. `false` for
+   * clients that carry their own end in the data and reject events they do not know (the AI
+   * SDK's UI message stream): readers' responses then just end once the stream is finished.
+   * @default true
+   */
+  endEvents?: boolean;
   /** Turns each item into an event; by default as `Connection.pipe` does. Ids are always the stream's own. */
   map?: (item: T) => EventOf<E>;
   /**

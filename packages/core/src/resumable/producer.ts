@@ -22,6 +22,8 @@ export interface ProducerSettings {
   readonly abandonTimeout: number;
   readonly map: ((item: unknown) => SseEvent) | undefined;
   readonly onError: ((error: unknown) => unknown) | undefined;
+  /** Store the final `ssekit:done` / `ssekit:error` event (see `ResumableOptions.endEvents`). */
+  readonly endEvents: boolean;
   readonly encodeOptions: EncodeOptions;
   /** The broker's `onError`, for a source that threw and a store that failed. */
   readonly report: (error: unknown) => void;
@@ -116,8 +118,10 @@ export async function produce(
   removeStopListener();
   if (!controller.signal.aborted) controller.abort(outcome.reason);
   try {
-    seq++;
-    await store.append(id, seq, encodeEvent({ ...finalEvent(outcome, settings, failure), id: seq }, settings.encodeOptions));
+    if (settings.endEvents) {
+      seq++;
+      await store.append(id, seq, encodeEvent({ ...finalEvent(outcome, settings, failure), id: seq }, settings.encodeOptions));
+    }
     await store.finish(id, settings.ttl);
   } catch (error) {
     // The store is out of reach: readers wait until it expires the stream. Report it.

@@ -125,6 +125,7 @@ export class Resumables {
       abandonTimeout: options.abandonTimeout ?? defaults.abandonTimeout ?? 30_000,
       map: options.map as ((item: unknown) => SseEvent) | undefined,
       onError: options.onError,
+      endEvents: options.endEvents ?? true,
       encodeOptions: this.encodeOptions,
       report: (error) => this.report(error, id),
     };
