@@ -5,6 +5,7 @@ import { createNodeSink, toStreamRequest } from '@ssekit/core/node';
 import { freePort, openSse, type ReceivedEvent, type SseReader, waitFor } from '@ssekit/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TransportHarness, TransportServer, TransportTestOptions } from './harness.js';
+import { type MutableProxy, startProxy } from './proxy.js';
 
 const GAP_EVENT = 'ssekit:gap';
 const frame = (n: number | string) => `data: ${n}\n\n`;
@@ -61,6 +62,7 @@ export function runTransportSuite(harness: TransportHarness): void {
     const brokers: Broker[] = [];
     const httpServers: http.Server[] = [];
     const readers: SseReader[] = [];
+    const proxies: MutableProxy[] = [];
     let namespaces = 0;
 
     beforeAll(async () => {
@@ -70,6 +72,7 @@ export function runTransportSuite(harness: TransportHarness): void {
     afterAll(async () => {
       try {
         for (const reader of readers) reader.close();
+        await Promise.allSettled(proxies.map((proxy) => proxy.close()));
         const closing = Promise.allSettled([...brokers.map((broker) => broker.close()), ...transports.map((t) => t.close())]);
         await Promise.race([closing, sleep(5_000)]);
         await Promise.allSettled(httpServers.map((s) => new Promise((resolve) => s.close(resolve))));
@@ -405,6 +408,31 @@ export function runTransportSuite(harness: TransportHarness): void {
         expect(client.events.filter((e) => e.event !== GAP_EVENT).map((e) => e.id)).toEqual(published);
         const resumed = await transport(ns, { timeout: 500 }, backend).replay(['feed'], published[2] as string);
         expect(resumed.gap === 'unknown' || resumed.gap === 'expired').toBe(true);
+      });
+
+      it('without persistence: a node that had not read the events the restart lost gives its clients a gap there, then what follows once', async () => {
+        const backend = await startOwn(false);
+        const proxy = await startProxy(Number(new URL(backend.url).port));
+        proxies.push(proxy);
+        const ns = namespace();
+        const { broker: a } = await serve(transport(ns, { timeout: 500 }, backend));
+        // Node B reaches the server through the proxy, so the test can stop it reading.
+        const { url } = await serve(transport(ns, { timeout: 500 }, { url: harness.urlFor(proxy.port), persistent: false }));
+        const client = await open(url);
+        const first = await a.publish('feed', { data: 0 });
+        await waitFor(() => client.events.some((e) => e.id === first), 'the first event');
+        proxy.mute(); // B reads nothing more; the server confirms what A publishes
+        for (let n = 1; n <= 3; n++) await a.publish('feed', { data: n });
+        await backend.kill();
+        await backend.restart(); // without B ever reading events 1 to 3: they are lost for B's client
+        const after: string[] = [];
+        for (let n = 4; n <= 6; n++) after.push(await publishOnceBack(() => a.publish('feed', { data: n })));
+        await waitFor(() => client.events.some((e) => e.id === after[2]), 'the events after the restart', 15_000);
+        await sleep(200); // a late duplicate would show up now
+        expect(client.events.map((e) => (e.event === GAP_EVENT ? 'gap' : e.data))).toEqual(['0', 'gap', '4', '5', '6']);
+        expect(JSON.parse(client.events[1]?.data ?? '{}')).toEqual({ lastEventId: first, reason: 'lost' });
+        expect(client.events.slice(2).map((e) => e.id)).toEqual(after);
+        expect(client.ended()).toBe(false);
       });
     });
   });
