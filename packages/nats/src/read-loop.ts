@@ -148,9 +148,14 @@ export class ReadLoop {
     let failures = 0;
     while (!this.stopped) {
       try {
-        const reader = await this.interruptible(this.check(connection, jsm, js));
+        const checking = this.check(connection, jsm, js);
+        const reader = await this.interruptible(checking);
         if (reader === STOPPED || this.stopped) {
-          if (reader !== STOPPED) await reader?.close();
+          // A consumer it opens after all is removed at once, not left to expire.
+          await checking.then(
+            (opened) => opened?.close(),
+            () => {},
+          );
           break;
         }
         failures = 0;

@@ -18,9 +18,6 @@ runTransportSuite({
       stream: namespace,
       subject: namespace,
       storage: server.persistent ? 'file' : 'memory',
-      onError: (error) => {
-        if (process.env.DEBUG_NATS) console.error('onError', String(error), (error as Error)?.cause);
-      },
       ...(options.maxLength === undefined ? {} : { maxLength: options.maxLength }),
       ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
     });

@@ -22,6 +22,8 @@ export interface NatsServer {
   readonly url: string;
   /** The JetStream store directory: file-storage streams survive `restart()`, memory ones do not. */
   readonly dir: string;
+  /** The nats-server's process id (it changes with `restart()`), to pause it with `SIGSTOP`. */
+  readonly pid: number;
   /** Kills the server at once (`SIGKILL`), as a crash would. */
   kill(): Promise<void>;
   /** Starts it again on the same port and store directory. */
@@ -81,6 +83,9 @@ export async function startNats(): Promise<NatsServer> {
     port,
     url: `nats://127.0.0.1:${port}`,
     dir,
+    get pid() {
+      return pid;
+    },
     kill: () => signal('SIGKILL'),
     async restart() {
       await signal('SIGKILL');
