@@ -1,4 +1,4 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type NatsConnection, type Status } from '@nats-io/transport-node';
 import { SseTransportError } from '@ssekit/core';
 import type { ResolvedOptions } from './options.js';
 
@@ -11,7 +11,8 @@ export class Connection {
   private up: boolean;
   private readonly waiters = new Set<() => void>();
   private readonly reconnectListeners = new Set<() => void>();
-  private watching: Promise<void> | undefined;
+  private readonly watching: Promise<void>;
+  private readonly statuses: AsyncIterable<Status>;
 
   constructor(
     readonly nc: NatsConnection,
@@ -19,6 +20,7 @@ export class Connection {
     readonly owned: boolean,
   ) {
     this.up = !nc.isClosed();
+    this.statuses = nc.status();
     this.watching = this.watch();
   }
 
@@ -55,14 +57,17 @@ export class Connection {
     return () => this.reconnectListeners.delete(listener);
   }
 
-  /** Closes the connection if the transport opened it. */
+  /** Stops watching, and closes the connection if the transport opened it (yours stays open). */
   async close(): Promise<void> {
+    this.reconnectListeners.clear();
     if (this.owned && !this.nc.isClosed()) await this.nc.close().catch(() => {});
+    // Yours goes on: stop listening to its status rather than wait for an end that never comes.
+    (this.statuses as { stop?: () => void }).stop?.();
     await this.watching;
   }
 
   private async watch(): Promise<void> {
-    for await (const status of this.nc.status()) {
+    for await (const status of this.statuses) {
       if (status.type === 'disconnect' || status.type === 'reconnecting' || status.type === 'close') this.up = false;
       else if (status.type === 'reconnect') {
         this.up = true;

@@ -9,6 +9,9 @@ import { ReadLoop } from './read-loop.js';
 import { type Replayed, readReplay } from './replay.js';
 import { ensureStream } from './stream-setup.js';
 
+/** Publisher-given ids go in a subject (base64url): this keeps it far below the protocol's line limit. */
+const MAX_ID_BYTES = 1024;
+
 /** The JetStream handles of one connection, made once it is open. */
 interface Handles {
   readonly connection: Connection;
@@ -103,6 +106,13 @@ export function createNatsTransport(options: NatsTransportOptions): Transport {
   return {
     async publish(channels, frame, id) {
       ensureOpen('publish');
+      if (id !== undefined && Buffer.byteLength(id) > MAX_ID_BYTES) {
+        throw new SseEncodeError(
+          'INVALID_ID',
+          'id',
+          `The id is ${Buffer.byteLength(id)} bytes long; the NATS transport puts publisher-given ids in a subject, which takes at most ${MAX_ID_BYTES} bytes of id. Use a shorter id.`,
+        );
+      }
       if (id !== undefined && looksLikeEventId(id)) {
         throw new SseEncodeError(
           'INVALID_ID',
@@ -175,12 +185,8 @@ export function createNatsTransport(options: NatsTransportOptions): Transport {
       listeners.clear();
       reconnectWatch?.();
       await loop.stop();
-      // Still connecting: it gives up at its next attempt (it sees `closed`), or is closed once up.
-      void opening.then(
-        (handles) => handles.connection.close(),
-        () => {},
-      );
-      const handles = await Promise.race([opening.catch(() => undefined), Promise.resolve(undefined)]);
+      // Still connecting from a URL: it gives up at its next attempt (within `timeout`), seeing `closed`.
+      const handles = await opening.catch(() => undefined);
       await handles?.connection.close();
     },
   };

@@ -11,7 +11,8 @@ import { SseTransportError } from '@ssekit/core';
  */
 export function publishFailure(cause: unknown): SseTransportError {
   const name = cause instanceof Error ? cause.name : '';
-  if (name === 'JetStreamApiError' || name === 'PermissionViolationError' || isNoStream(cause)) {
+  // InvalidArgumentError: the client refused to send it (larger than the server's max_payload).
+  if (name === 'JetStreamApiError' || name === 'PermissionViolationError' || name === 'InvalidArgumentError' || isNoStream(cause)) {
     return new SseTransportError(`NATS did not store the event: ${(cause as Error).message}. It was not published.`, { cause });
   }
   return new SseTransportError(

@@ -141,8 +141,8 @@ export class ReadLoop {
   }
 
   private async run(): Promise<void> {
-    const connection = await this.interruptible(this.connection);
-    if (connection === STOPPED) return;
+    const connection = await this.interruptible(this.connection).catch((): typeof STOPPED => STOPPED);
+    if (connection === STOPPED) return; // stopped, or closed before it connected
     const jsm = await jetstreamManager(connection.nc, { timeout: this.options.timeout, checkAPI: false });
     const js = jetstream(connection.nc, { timeout: this.options.timeout });
     let failures = 0;

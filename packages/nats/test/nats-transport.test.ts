@@ -118,6 +118,19 @@ describe('ids, subjects and the stream', () => {
     expect((await (await jetstreamManager(admin)).streams.info(stream)).state.messages).toBe(1);
   });
 
+  it('refuses ids too long for a subject, and reports a frame over the server max_payload as not stored', async () => {
+    const { stream, subject } = names();
+    const node = transport({ stream, subject });
+    await node.publish(['#a'], frame(0));
+    const long = await failure(() => node.publish(['#a'], frame(1), 'x'.repeat(1025)), 'a publish with a long id');
+    expect(long).toBeInstanceOf(SseEncodeError);
+    expect((long as SseEncodeError).code).toBe('INVALID_ID');
+    const huge = await failure(() => node.publish(['#a'], `data: ${'x'.repeat(1_100_000)}\n\n`), 'a publish over max_payload');
+    expect(isSseError(huge) && huge.code).toBe('TRANSPORT_FAILED');
+    expect(huge.message).toMatch(/NATS did not store the event: .*max_payload.*It was not published/);
+    expect((await (await jetstreamManager(admin)).streams.info(stream)).state.messages).toBe(1);
+  });
+
   it('treats an id whose tag is not the one stored at its sequence as unknown', async () => {
     const { stream, subject } = names();
     const node = transport({ stream, subject });
