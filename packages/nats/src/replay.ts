@@ -1,4 +1,4 @@
-import type { JetStreamClient, JetStreamManager, StoredMsg } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager, StoredMsg, StreamInfo } from '@nats-io/jetstream';
 import type { ReplayResult, TransportMessage } from '@ssekit/core';
 import { openReader } from './consumer.js';
 import { parseEventId, positionOf } from './event-id.js';
@@ -36,21 +36,17 @@ export async function readReplay(
   lastEventId: string,
 ): Promise<Replayed> {
   const { stream } = options;
-  let info: Awaited<ReturnType<typeof jsm.streams.info>>;
-  try {
-    info = await jsm.streams.info(stream);
-  } catch (error) {
-    if (isNotFound(error)) return UNKNOWN; // nothing was ever published here (or the server lost it)
-    throw error;
-  }
-  const { first_seq: first, last_seq: last } = info.state;
+  // The id first, the stream's end after: a message with the id is then never past that end.
   let from: number;
   const own = parseEventId(lastEventId);
   if (own) {
-    if (own.seq > last) return UNKNOWN;
-    if (own.seq < first) return EXPIRED;
     const stored = await getMessage(jsm, stream, { seq: own.seq });
-    if (!stored || tagOf(stored.header) !== own.tag) return UNKNOWN;
+    if (stored && tagOf(stored.header) !== own.tag) return UNKNOWN; // another stream's message
+    if (!stored) {
+      const info = await streamInfo(jsm, stream);
+      // Older than the oldest retained message: trimmed. Otherwise never issued by this stream.
+      return info && own.seq < info.state.first_seq && own.seq <= info.state.last_seq ? EXPIRED : UNKNOWN;
+    }
     from = own.seq;
   } else {
     if (lastEventId === '') return UNKNOWN;
@@ -58,6 +54,9 @@ export async function readReplay(
     if (!stored) return UNKNOWN;
     from = stored.seq;
   }
+  const info = await streamInfo(jsm, stream);
+  if (!info) return UNKNOWN; // deleted meanwhile
+  const last = Math.max(info.state.last_seq, from);
   const through = positionOf(generation, last);
   if (from >= last) return { result: { messages: [], through }, upTo: last };
 
@@ -101,6 +100,16 @@ export async function readReplay(
   return { result: gap ? { messages, gap, through } : { messages, through }, upTo: last };
 }
 
+/** The stream's info, or `undefined` when there is no such stream (nothing published, or lost). */
+async function streamInfo(jsm: JetStreamManager, stream: string): Promise<StreamInfo | undefined> {
+  try {
+    return await jsm.streams.info(stream);
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
 async function getMessage(
   jsm: JetStreamManager,
   stream: string,
@@ -109,6 +118,7 @@ async function getMessage(
   try {
     return await jsm.streams.getMessage(stream, query);
   } catch (error) {
+    // No such message, or no such stream: either way nothing to resume from.
     if (error instanceof Error && /no message found|not found/i.test(error.message)) return null;
     throw error;
   }
