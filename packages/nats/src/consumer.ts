@@ -1,4 +1,13 @@
-import { AckPolicy, type Consumer, DeliverPolicy, type JetStreamClient, type JetStreamManager, ReplayPolicy } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  type Consumer,
+  type ConsumerMessages,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+  ReplayPolicy,
+} from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import type { ResolvedOptions } from './options.js';
 
@@ -31,4 +40,40 @@ export async function openReader(jsm: JetStreamManager, js: JetStreamClient, opt
         () => {}, // gone already, or NATS is down: the inactivity threshold removes it
       ),
   };
+}
+
+/** Consumer notices after which the read loop checks the stream again before reading on. */
+const TROUBLE = new Set(['heartbeats_missed', 'consumer_not_found', 'stream_not_found', 'consumer_deleted', 'no_responders']);
+
+/**
+ * Hands the reader's messages to `take` until a consumer notice says something is wrong, or
+ * `stop()` says so before a message; then removes the consumer. `reading` is told the message
+ * iterator while it runs (`undefined` after), so the owner can stop it from outside.
+ */
+export async function readUntilTrouble(
+  reader: Reader,
+  readCount: number,
+  hooks: {
+    stop(): boolean;
+    take(message: JsMsg): void;
+    reading(messages: ConsumerMessages | undefined): void;
+  },
+): Promise<void> {
+  const messages = await reader.consumer.consume({ max_messages: readCount, expires: 5_000 });
+  hooks.reading(messages);
+  if (hooks.stop()) messages.stop();
+  const watching = (async () => {
+    for await (const notice of messages.status()) if (TROUBLE.has(notice.type)) messages.stop();
+  })().catch(() => {});
+  try {
+    for await (const message of messages) {
+      if (hooks.stop()) break;
+      hooks.take(message);
+    }
+  } finally {
+    hooks.reading(undefined);
+    messages.stop();
+    await watching;
+    await reader.close();
+  }
 }

@@ -9,33 +9,20 @@ import {
 import type { MsgHdrs } from '@nats-io/transport-node';
 import { SseTransportError, type TransportMessage } from '@ssekit/core';
 import type { Connection } from './connection.js';
-import { openReader, type Reader } from './consumer.js';
+import { openReader, type Reader, readUntilTrouble } from './consumer.js';
+import { findLoss, type ReadState } from './continuity.js';
 import { decodeMessage, tagOf } from './message.js';
 import type { ResolvedOptions } from './options.js';
 import { Progress } from './progress.js';
+import { tagAt } from './stored.js';
 import { ensureStream } from './stream-setup.js';
 
 const STOPPED = Symbol('stopped');
-
-/** Consumer notices after which the loop checks the stream again before reading on. */
-const TROUBLE = new Set(['heartbeats_missed', 'consumer_not_found', 'stream_not_found', 'consumer_deleted', 'no_responders']);
 
 /** What the loop hands on: messages in stream order, and history it found lost. */
 export interface ReadLoopOutput {
   message(message: TransportMessage): void;
   gap(detail: string): void;
-}
-
-/** Where the loop is: the last message read, and the stream and server it was checked against. */
-interface ReadState {
-  /** Sequence of the last message read (or of the stream's end when the loop started). */
-  readonly cursor: number;
-  /** The tag of the message at `cursor`, when the loop read it (see event-id.ts). */
-  readonly tag: string | undefined;
-  /** The stream's creation time: another one is another stream. */
-  readonly created: string;
-  /** The server the stream was last checked on. */
-  readonly serverId: string | undefined;
 }
 
 /**
@@ -57,6 +44,8 @@ export class ReadLoop {
   private stopped = false;
   private current: ConsumerMessages | undefined;
   private ownLast = 0;
+  /** A gap was reported and no message delivered since. */
+  private gapOpen = false;
   /** Raised each time the stream is found replaced, so positions keep growing. */
   private generationCount = 0;
   private readonly stopSignal: Promise<typeof STOPPED>;
@@ -192,7 +181,7 @@ export class ReadLoop {
   /** The starting point: the stream's newest message (everything before it is history). */
   private async begin(jsm: JetStreamManager, info: StreamInfo, serverId: string | undefined): Promise<void> {
     const cursor = info.state.last_seq;
-    const tag = cursor > 0 ? await this.tagAt(jsm, cursor) : undefined;
+    const tag = cursor > 0 ? await tagAt(jsm, this.options.stream, cursor) : undefined;
     this.state = { cursor, tag, created: info.created, serverId };
     for (const onStart of this.startWaiters) onStart();
     this.startWaiters.clear();
@@ -200,22 +189,7 @@ export class ReadLoop {
 
   private async judge(jsm: JetStreamManager, info: StreamInfo, serverId: string | undefined, ownBefore: number): Promise<void> {
     const state = this.state as ReadState;
-    const { first_seq: first, last_seq: last } = info.state;
-    let lost: string | undefined;
-    if (info.created !== state.created) {
-      lost = `the stream was created again (created ${state.created}, now ${info.created})`;
-    } else if (last < state.cursor) {
-      lost = `its last sequence went back from ${state.cursor} to ${last}`;
-    } else if (
-      state.cursor > 0 &&
-      state.tag !== undefined &&
-      first <= state.cursor &&
-      (await this.tagAt(jsm, state.cursor)) !== state.tag
-    ) {
-      lost = `the message at sequence ${state.cursor} is not the one this node read`;
-    } else if (serverId !== state.serverId && ownBefore > last) {
-      lost = `a message this node published (sequence ${ownBefore}) is not in it after the server restarted`;
-    }
+    const lost = await findLoss(state, info, serverId, ownBefore, (seq) => tagAt(jsm, this.options.stream, seq));
     if (lost === undefined) {
       this.state = { ...state, serverId };
       return;
@@ -223,38 +197,20 @@ export class ReadLoop {
     this.report(`${lost} (read loop cursor ${state.cursor})`);
     this.generationCount++;
     this.ownLast = 0;
-    this.state = { cursor: Math.max(0, first - 1), tag: undefined, created: info.created, serverId };
-  }
-
-  private async tagAt(jsm: JetStreamManager, seq: number): Promise<string | undefined> {
-    const stored = await jsm.streams.getMessage(this.options.stream, { seq }).catch((error: unknown) => {
-      if (error instanceof Error && /no message found|not found/i.test(error.message)) return null;
-      throw error;
-    });
-    return stored ? tagOf(stored.header) : undefined;
+    // Everything in the stream now came after the loss: read it from its start.
+    this.state = { cursor: Math.max(0, info.state.first_seq - 1), tag: undefined, created: info.created, serverId };
   }
 
   /** Reads until trouble (a consumer notice, a reconnect, a server it has not checked) or stop. */
   private async consume(connection: Connection, reader: Reader): Promise<void> {
-    const messages = await reader.consumer.consume({ max_messages: this.options.readCount, expires: 5_000 });
-    this.current = messages;
-    if (this.stopped) messages.stop();
-    const watching = (async () => {
-      for await (const notice of messages.status()) if (TROUBLE.has(notice.type)) messages.stop();
-    })().catch(() => {});
-    try {
-      for await (const message of messages) {
-        if (this.stopped) break;
-        // Sent by a server the stream was not checked on (it restarted): check, then read again.
-        if (connection.serverId !== this.state?.serverId) break;
-        this.take(message.seq, message.headers, message.data);
-      }
-    } finally {
-      this.current = undefined;
-      messages.stop();
-      await watching;
-      await reader.close();
-    }
+    await readUntilTrouble(reader, this.options.readCount, {
+      // Sent by a server the stream was not checked on (it restarted): check, then read again.
+      stop: () => this.stopped || connection.serverId !== this.state?.serverId,
+      take: (message) => this.take(message.seq, message.headers, message.data),
+      reading: (messages) => {
+        this.current = messages;
+      },
+    });
   }
 
   /** Hands on one message read after the cursor, moving the cursor past it. */
@@ -269,6 +225,7 @@ export class ReadLoop {
     const decoded = decodeMessage({ seq, headers, data }, this.generationCount);
     this.state = { ...state, cursor: seq, tag: decoded?.tag ?? tagOf(headers) };
     if (decoded) {
+      this.gapOpen = false;
       try {
         this.output.message(decoded.message);
       } catch (error) {
@@ -279,10 +236,16 @@ export class ReadLoop {
   }
 
   private report(detail: string): void {
-    try {
-      this.output.gap(detail);
-    } catch (error) {
-      this.options.onError(error);
+    if (this.gapOpen) {
+      // The open streams were told already, with nothing delivered since: one notice covers both.
+      this.options.onError(new SseTransportError(`NATS lost events again before this node read them: ${detail}`));
+    } else {
+      this.gapOpen = true;
+      try {
+        this.output.gap(detail);
+      } catch (error) {
+        this.options.onError(error);
+      }
     }
     // Whatever flush() or a replay waited for may be among the lost messages.
     this.progress.settleAll();

@@ -1,10 +1,10 @@
-import type { JetStreamClient, JetStreamManager, StoredMsg, StreamInfo } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { ReplayResult, TransportMessage } from '@ssekit/core';
 import { openReader } from './consumer.js';
 import { parseEventId, positionOf } from './event-id.js';
 import { decodeMessage, subjectFor, tagOf } from './message.js';
 import type { ResolvedOptions } from './options.js';
-import { isNotFound } from './stream-setup.js';
+import { getMessage, streamInfo } from './stored.js';
 
 /** A replay, and the newest sequence it accounts for (`through` is its position). */
 export interface Replayed {
@@ -98,28 +98,4 @@ export async function readReplay(
     await reader.close();
   }
   return { result: gap ? { messages, gap, through } : { messages, through }, upTo: last };
-}
-
-/** The stream's info, or `undefined` when there is no such stream (nothing published, or lost). */
-async function streamInfo(jsm: JetStreamManager, stream: string): Promise<StreamInfo | undefined> {
-  try {
-    return await jsm.streams.info(stream);
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
-}
-
-async function getMessage(
-  jsm: JetStreamManager,
-  stream: string,
-  query: { seq: number } | { last_by_subj: string },
-): Promise<StoredMsg | null> {
-  try {
-    return await jsm.streams.getMessage(stream, query);
-  } catch (error) {
-    // No such message, or no such stream: either way nothing to resume from.
-    if (error instanceof Error && /no message found|not found/i.test(error.message)) return null;
-    throw error;
-  }
 }
