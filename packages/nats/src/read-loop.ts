@@ -140,8 +140,8 @@ export class ReadLoop {
         const checking = this.check(connection, jsm, js);
         const reader = await this.interruptible(checking);
         if (reader === STOPPED || this.stopped) {
-          // A consumer it opens after all is removed at once, not left to expire.
-          await checking.then(
+          // A consumer it opens after all is removed then, not left to expire; stop() need not wait.
+          void checking.then(
             (opened) => opened?.close(),
             () => {},
           );

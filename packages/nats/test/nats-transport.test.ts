@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { isSseError, SseEncodeError, type Transport, type TransportGap, type TransportMessage } from '@ssekit/core';
-import { type NatsServer, startNats, waitFor } from '@ssekit/test-utils';
+import { freePort, type NatsServer, settlesWithin, startNats, waitFor } from '@ssekit/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNatsTransport, type NatsTransportOptions } from '../src/index.js';
 
@@ -255,6 +255,15 @@ describe('publish outcomes', () => {
 });
 
 describe('close()', () => {
+  it('returns promptly while NATS is unreachable, with its read loop waiting to connect', async () => {
+    const node = createNatsTransport({ nats: `nats://127.0.0.1:${await freePort()}`, timeout: 2_000 });
+    node.subscribe({ message: () => {}, gap: () => {} });
+    const ready = node.ready?.().catch((error: unknown) => error);
+    // Closing does not wait for the next connection attempt, the stream check or ready()'s timeout.
+    expect(await settlesWithin(Promise.resolve(node.close()), 2_500)).toBe(true);
+    expect(isSseError(await ready) && ((await ready) as { code: string }).code).toBe('TRANSPORT_FAILED');
+  });
+
   it('closes the connection it opened from a URL, leaves yours open, and refuses further work', async () => {
     const { stream, subject } = names();
     const yours = await connect({ servers: server.url });
