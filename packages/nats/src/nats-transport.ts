@@ -61,19 +61,17 @@ export function createNatsTransport(options: NatsTransportOptions): Transport {
   });
   opening.catch(() => {}); // reported to whoever waits for it
   const listeners = new Set<TransportListener>();
-  const loop = new ReadLoop(
-    opening.then((handles) => handles.connection),
-    resolved,
-    {
-      message(message) {
-        for (const listener of listeners) listener.message(message);
-      },
-      gap(detail) {
-        resolved.onError(new SseTransportError(`NATS lost events before this node read them: ${detail}`));
-        for (const listener of listeners) listener.gap({ detail });
-      },
+  const connection = opening.then((handles) => handles.connection);
+  connection.catch(() => {}); // the loop, if it ever starts, handles it
+  const loop = new ReadLoop(connection, resolved, {
+    message(message) {
+      for (const listener of listeners) listener.message(message);
     },
-  );
+    gap(detail) {
+      resolved.onError(new SseTransportError(`NATS lost events before this node read them: ${detail}`));
+      for (const listener of listeners) listener.gap({ detail });
+    },
+  });
   let reconnectWatch: (() => void) | undefined;
   void opening.then(
     (handles) => {
