@@ -48,7 +48,10 @@ const TROUBLE = new Set(['heartbeats_missed', 'consumer_not_found', 'stream_not_
 /**
  * Hands the reader's messages to `take` until a consumer notice says something is wrong, or
  * `stop()` says so before a message; then removes the consumer. `reading` is told the message
- * iterator while it runs (`undefined` after), so the owner can stop it from outside.
+ * handle while it runs (`undefined` after), so the owner can stop it from outside.
+ *
+ * Messages come through a callback, synchronously as the client parses them: all those of one
+ * socket read are handed on in one tick, so the broker writes them to each socket at once.
  */
 export async function readUntilTrouble(
   reader: Reader,
@@ -59,20 +62,32 @@ export async function readUntilTrouble(
     reading(messages: ConsumerMessages | undefined): void;
   },
 ): Promise<void> {
-  const messages = await reader.consumer.consume({ max_messages: readCount, expires: 5_000 });
+  let halted = false;
+  let handle: ConsumerMessages | undefined;
+  const halt = () => {
+    halted = true;
+    handle?.stop();
+  };
+  const messages = await reader.consumer.consume({
+    max_messages: readCount,
+    expires: 5_000,
+    callback: (message) => {
+      if (halted) return;
+      if (hooks.stop()) halt();
+      else hooks.take(message);
+    },
+  });
+  handle = messages;
   hooks.reading(messages);
-  if (hooks.stop()) messages.stop();
+  if (halted || hooks.stop()) halt();
   const watching = (async () => {
-    for await (const notice of messages.status()) if (TROUBLE.has(notice.type)) messages.stop();
+    for await (const notice of messages.status()) if (TROUBLE.has(notice.type)) halt();
   })().catch(() => {});
   try {
-    for await (const message of messages) {
-      if (hooks.stop()) break;
-      hooks.take(message);
-    }
+    await messages.closed();
   } finally {
     hooks.reading(undefined);
-    messages.stop();
+    halt();
     await watching;
     await reader.close();
   }
