@@ -3,7 +3,18 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { exited, freePort, openSse, type RedisServer, type SseReader, type SseReaderOptions, startRedis, track } from '@ssekit/test-utils';
+import {
+  exited,
+  freePort,
+  type NatsServer,
+  openSse,
+  type RedisServer,
+  type SseReader,
+  type SseReaderOptions,
+  startNats,
+  startRedis,
+  track,
+} from '@ssekit/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blocksOf, readmes } from '../src/blocks.js';
 
@@ -80,8 +91,10 @@ describe('README TypeScript blocks', () => {
   });
 
   let redis: RedisServer | undefined;
+  let nats: NatsServer | undefined;
   afterAll(async () => {
     await redis?.stop();
+    await nats?.stop();
   });
 
   for (const block of runnable) {
@@ -91,6 +104,10 @@ describe('README TypeScript blocks', () => {
       if (block.code.includes('REDIS_URL')) {
         redis ??= await startRedis();
         env.REDIS_URL = redis.url;
+      }
+      if (block.code.includes('NATS_URL')) {
+        nats ??= await startNats();
+        env.NATS_URL = nats.url;
       }
       const child = track(
         spawn(process.execPath, [join(work, 'out', `${block.name}.js`)], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] }),

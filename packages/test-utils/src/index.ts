@@ -1,4 +1,5 @@
 export { exited, freePort, stopChild, track, waitForOutput } from './children.js';
+export { type NatsServer, startNats } from './nats-server.js';
 export { dechunk, openRaw, openSilent, type RawClient } from './raw-client.js';
 export { type RedisServer, type RedisServerOptions, startRedis } from './redis-server.js';
 export { openSse, type ReceivedEvent, type SseReader, type SseReaderOptions } from './sse-reader.js';
