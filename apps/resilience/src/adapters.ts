@@ -9,7 +9,7 @@ import cors from '@fastify/cors';
 import { createAdaptorServer } from '@hono/node-server';
 import koaCors from '@koa/cors';
 import Router from '@koa/router';
-import { afterOpen, CORS_ORIGIN, streamOptionsFromUrl } from '@ssekit/contract/app';
+import { afterOpen, CORS_ORIGIN, sourceFromUrl, streamOptionsFromUrl } from '@ssekit/contract/app';
 import type { Broker } from '@ssekit/core';
 import { closeServer } from '@ssekit/core/node';
 import { expressSse } from '@ssekit/express';
@@ -105,8 +105,15 @@ async function startFastify(broker: Broker, limits: ServerLimits, serverOptions:
   });
   await app.register(cors, { origin: [CORS_ORIGIN] });
   await app.register(ssePlugin, { broker });
-  app.get('/events', { eventStream: true }, async (request, reply) => {
-    await afterOpen(request.url, await reply.eventStream(streamOptionsFromUrl(request.url)));
+  app.route({
+    method: ['GET', 'POST'], // POST starts resumable answers (`?source=answer&resumable=1`)
+    url: '/events',
+    eventStream: true,
+    handler: async (request, reply) => {
+      const source = sourceFromUrl(request.url, broker);
+      if (source) return reply.eventStream(source, streamOptionsFromUrl(request.url));
+      await afterOpen(request.url, await reply.eventStream(streamOptionsFromUrl(request.url)));
+    },
   });
   app.get('/health', async () => ({ ok: true }));
   await app.listen({ port, host: '127.0.0.1', ...(limits.backlog !== undefined && { backlog: limits.backlog }) });
@@ -117,9 +124,13 @@ async function startExpress(broker: Broker, limits: ServerLimits, serverOptions:
   const app = express();
   app.use(expressCors({ origin: [CORS_ORIGIN] }));
   app.use(expressSse({ broker }));
-  app.get('/events', async (req, res) => {
-    await afterOpen(req.url, await res.sse(streamOptionsFromUrl(req.url)));
-  });
+  const events: express.RequestHandler = async (req, res) => {
+    const source = sourceFromUrl(req.url, broker);
+    if (source) await res.sse(source, streamOptionsFromUrl(req.url));
+    else await afterOpen(req.url, await res.sse(streamOptionsFromUrl(req.url)));
+  };
+  app.get('/events', events);
+  app.post('/events', events); // resumable answers start by POST
   app.get('/health', (_req, res) => {
     res.json({ ok: true });
   });
@@ -131,8 +142,10 @@ async function startExpress(broker: Broker, limits: ServerLimits, serverOptions:
 async function startKoa(broker: Broker, limits: ServerLimits, serverOptions: http.ServerOptions, port: number): Promise<Started> {
   const app = new Koa();
   const router = new Router();
-  router.get('/events', async (ctx) => {
-    await afterOpen(ctx.url, await ctx.sse(streamOptionsFromUrl(ctx.url)));
+  router.all('/events', async (ctx) => {
+    const source = sourceFromUrl(ctx.url, broker);
+    if (source) await ctx.sse(source, streamOptionsFromUrl(ctx.url));
+    else await afterOpen(ctx.url, await ctx.sse(streamOptionsFromUrl(ctx.url)));
   });
   router.get('/health', (ctx) => {
     ctx.body = { ok: true };
@@ -148,7 +161,13 @@ async function startKoa(broker: Broker, limits: ServerLimits, serverOptions: htt
 async function startHono(broker: Broker, limits: ServerLimits, serverOptions: http.ServerOptions, port: number): Promise<Started> {
   const app = new Hono();
   app.use('/events', honoCors({ origin: [CORS_ORIGIN] }));
-  app.get('/events', (c) => streamEvents(c, { broker, ...streamOptionsFromUrl(c.req.url) }, (stream) => afterOpen(c.req.url, stream)));
+  app.on(['GET', 'POST'], '/events', (c) =>
+    streamEvents(
+      c,
+      { broker, ...streamOptionsFromUrl(c.req.url) },
+      sourceFromUrl(c.req.url, broker) ?? ((stream) => afterOpen(c.req.url, stream)),
+    ),
+  );
   app.get('/health', (c) => c.json({ ok: true }));
   // createAdaptorServer is what serve() uses; listening ourselves lets the test set the backlog.
   const server = createAdaptorServer({ fetch: app.fetch, serverOptions }) as http.Server;
