@@ -43,3 +43,4 @@ process.on('message', (message) => {
     process.send?.({ heap: process.memoryUsage().heapUsed });
   }
 });
+process.on('SIGINT', () => process.exit(0)); // a --cpu-prof run writes its profile on exit

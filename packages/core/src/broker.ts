@@ -253,7 +253,11 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
     scheduler.enqueue(stream, retry === undefined ? EMPTY_COMMENT : textEncoder.encode(`:\n${formatEvent({ retry })}`), -1);
     // A resumable stream's reader carries its stream's events only: their ids are the stream's.
     if (resumable) return { stream, lastEventId };
-    if (lastEventId !== undefined) holdForReplay(stream, maxBufferedBytes);
+    if (lastEventId !== undefined) {
+      // The opening bytes go out before the replay does (which writes as the socket drains).
+      scheduler.flush(stream);
+      holdForReplay(stream, maxBufferedBytes);
+    }
     channels.join(stream, BROADCAST);
     channels.join(stream, clientChannel(clientId));
     return { stream, lastEventId };

@@ -39,6 +39,13 @@ export interface StreamHost {
 // biome-ignore lint/suspicious/noExplicitAny: a stream of any event map and principal, inside the broker
 export type AnyStream = Stream<any, any>;
 
+/**
+ * Bytes a stream may have waiting for the tick's write before `send()` asks the caller to await
+ * `drained()` (see `WriteScheduler`): a producer that never yields to the event loop (an in-memory
+ * generator piped into the stream) cannot queue without bound before the write is made.
+ */
+export const PENDING_LIMIT = 64 * 1024;
+
 /** The shared empty queue of every idle stream; never pushed to (the scheduler replaces it). */
 export const NOTHING_PENDING: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
 
@@ -99,7 +106,9 @@ export class Stream<E extends EventMap = EventMap, P = unknown> implements Conne
   }
 
   get writable(): boolean {
-    return this.reason === undefined && this.removeDrainListener === undefined && this.backlog === undefined;
+    return (
+      this.reason === undefined && this.removeDrainListener === undefined && this.backlog === undefined && this.pendingBytes < PENDING_LIMIT
+    );
   }
 
   send(event: EventOf<E>): boolean {
@@ -191,6 +200,11 @@ export class Stream<E extends EventMap = EventMap, P = unknown> implements Conne
     if (this.backlog) this.backlog.close(this);
     else this.sink.end();
     this.dropIfStuck();
+  }
+
+  /** Called by the write scheduler once this tick's write is made: a sender awaiting `drained()` may go on. */
+  written(): void {
+    if (this.drainWaiters !== undefined && this.writable) this.wakeDrainWaiters();
   }
 
   /** Called by the backlog once it has written everything: back to live writes. */

@@ -1,6 +1,16 @@
 /**
  * Coalesces what is due for each socket in one tick into one write.
  *
+ * Broker deliveries are written in a microtask, as soon as the publishing code yields. A stream's
+ * own sends (`send`, `comment`, `pipe`) wait until the tick's promise jobs have all run
+ * (`process.nextTick` queued from them runs once the microtask queue is empty), the way Node's
+ * own `res.write` corks until `nextTick`: a producer that yields one item per promise job (an
+ * async generator of LLM tokens piped into the stream) gets its items joined into one write
+ * instead of one system call each. `send()` reports the stream as not writable while
+ * `PENDING_LIMIT` bytes or more wait for that write, and `drained()` resolves once it is made (and
+ * the socket has room), so such a producer, piped or awaiting `drained()`, waits for the write
+ * instead of queueing without bound. What one tick sends is still one write.
+ *
  * Broker deliveries carry a batch index (their order in the tick). A stream that received an
  * unbroken run of the tick's deliveries gets the same concatenated buffer as every other stream
  * with that run, so a burst of N events costs one concatenation, not one per socket.
@@ -10,11 +20,24 @@ import { type AnyStream, NOTHING_PENDING } from './stream.js';
 
 export class WriteScheduler {
   private dirty: AnyStream[] = [];
-  private scheduled = false;
+  /** A flush is queued as a microtask (broker deliveries are due). */
+  private soon = false;
+  /** A flush is queued with `nextTick` (only streams' own sends are due). */
+  private later = false;
   private batchCount = 0;
   /** Joined runs of this tick's deliveries, by range, while the tick is flushed. */
   private shared = new Map<number, Uint8Array>();
-  private readonly flushBound = () => this.flushAll();
+  private readonly flushSoon = () => {
+    this.soon = false;
+    this.flushAll();
+  };
+  private readonly flushLater = () => {
+    this.later = false;
+    this.flushAll();
+  };
+  /** `process.nextTick` where there is one (Node, Bun, Deno), else a microtask. */
+  private readonly nextTick: (callback: () => void) => void =
+    typeof globalThis.process?.nextTick === 'function' ? (callback) => process.nextTick(callback) : queueMicrotask;
 
   /** Index the next broker delivery of this tick will carry. */
   nextBatchIndex(): number {
@@ -35,9 +58,14 @@ export class WriteScheduler {
     }
     stream.pending.push(chunk);
     stream.pendingBytes += chunk.byteLength;
-    if (!this.scheduled) {
-      this.scheduled = true;
-      queueMicrotask(this.flushBound);
+    if (batchIndex !== -1) {
+      if (!this.soon) {
+        this.soon = true;
+        queueMicrotask(this.flushSoon);
+      }
+    } else if (!this.later && !this.soon) {
+      this.later = true;
+      this.nextTick(this.flushLater);
     }
   }
 
@@ -49,12 +77,12 @@ export class WriteScheduler {
     stream.pending = NOTHING_PENDING;
     stream.pendingBytes = 0;
     stream.write(chunk);
+    stream.written();
   }
 
   private flushAll(): void {
     const dirty = this.dirty;
     this.dirty = [];
-    this.scheduled = false;
     for (const stream of dirty) this.flush(stream);
     this.shared.clear();
     this.batchCount = 0;
