@@ -16,8 +16,14 @@ interface Kept {
   idleSince: number;
   expiry: ReturnType<typeof setTimeout>;
   waiters: Set<() => void> | undefined;
+  /** Readers are woken once per tick for what was appended in it (see `append`). */
+  wakeQueued: boolean;
   stopListeners: Set<() => void> | undefined;
 }
+
+/** `process.nextTick` where there is one (Node, Bun, Deno), else a microtask. */
+const nextTick: (callback: () => void) => void =
+  typeof globalThis.process?.nextTick === 'function' ? (callback) => process.nextTick(callback) : queueMicrotask;
 
 /** Options of {@link createMemoryResumableStore}. */
 export interface MemoryResumableStoreOptions {
@@ -66,6 +72,7 @@ export function createMemoryResumableStore(options: MemoryResumableStoreOptions 
         idleSince: Date.now(),
         expiry: expire(id, info.ttl),
         waiters: undefined,
+        wakeQueued: false,
         stopListeners: undefined,
       });
     },
@@ -76,7 +83,14 @@ export function createMemoryResumableStore(options: MemoryResumableStoreOptions 
       if (seq !== kept.events.length + 1)
         throw new RangeError(`Event ${seq} of stream ${id} is out of order (expected ${kept.events.length + 1}).`);
       kept.events.push(event);
-      wake(kept);
+      // Once per tick, after the tick's appends: a reader then takes them in one read and one write.
+      if (kept.waiters && !kept.wakeQueued) {
+        kept.wakeQueued = true;
+        nextTick(() => {
+          kept.wakeQueued = false;
+          wake(kept);
+        });
+      }
       return kept.stopped ? 'stopped' : 'ok';
     },
 

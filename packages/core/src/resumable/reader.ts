@@ -38,7 +38,6 @@ export async function follow(
         return;
       }
       if (batch.events.length > 0) {
-        stream.host.flush(stream); // the stream's own queued bytes (the opening comment) go first
         const events = batch.events;
         const chunk =
           events.length === 1
@@ -47,7 +46,9 @@ export async function follow(
                 events,
                 events.reduce((sum, event) => sum + event.byteLength, 0),
               );
-        if (!stream.write(chunk)) return; // dropped as slow: it resumes from its last id
+        // Queued like the stream's own sends: what arrives in one tick goes out as one write.
+        stream.queue(chunk);
+        if (stream.closed) return; // dropped as slow: it resumes from its last id
         counters.delivered += events.length;
         after = batch.last;
         stream.lastId = String(after);
