@@ -144,7 +144,7 @@ describe('README TypeScript blocks', () => {
  * A "streaming LLM answers" recipe (it serves resumable answers rather than `GET /events`): `POST
  * /answers` with `{ "prompt": … }` as user `ada` starts one, `GET /answers/:id` resumes it.
  */
-const isAnswersRecipe = (code: string) => /resumable: [{t]/.test(code) && code.includes("'/answers");
+const isAnswersRecipe = (code: string) => /resumable: [{t]/.test(code) && /['"]\/?answers\b/.test(code);
 const ANSWER_REQUEST = { method: 'POST', headers: { 'content-type': 'application/json', 'x-user-id': 'ada' }, body: '{"prompt":"hi"}' };
 
 /**
