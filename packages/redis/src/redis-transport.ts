@@ -1,5 +1,4 @@
 import { SseEncodeError, SseTransportError, type Transport, type TransportListener } from '@ssekit/core';
-import { Redis } from 'ioredis';
 import { openWriter } from './connections.js';
 import { entryFields } from './entry.js';
 import { type RedisTransportOptions, resolveOptions } from './options.js';
@@ -7,9 +6,11 @@ import { notSent, publishFailure } from './publish-error.js';
 import { appendEntry } from './publish-script.js';
 import { ReadLoop } from './read-loop.js';
 import { whenReady } from './ready.js';
+import { templateOf } from './redis-url.js';
 import { customIdKey, readReplay } from './replay.js';
 import { createRedisResumableStore } from './resumable-store.js';
 import { looksLikeStreamId, parseStreamId } from './stream-id.js';
+import { checkStreamKey } from './stream-key.js';
 
 /**
  * A {@link Transport} over one Redis Stream: every node of the app appends published events to
@@ -41,8 +42,7 @@ import { looksLikeStreamId, parseStreamId } from './stream-id.js';
  * ```ts
  * import { createBroker } from '@ssekit/core';
  * import { createRedisTransport } from '@ssekit/redis';
- * import { Redis } from 'ioredis';
- *
+ *  *
  * const redis = new Redis(process.env.REDIS_URL);
  * const broker = createBroker({ transport: createRedisTransport({ redis, maxAge: 600_000 }) });
  * await broker.publish('news', { data: 'hello from any node' });
@@ -52,7 +52,8 @@ import { looksLikeStreamId, parseStreamId } from './stream-id.js';
 export function createRedisTransport(options: RedisTransportOptions): Transport {
   const resolved = resolveOptions(options);
   // From a URL, a client that never connects: it only carries the settings to duplicate.
-  const template = typeof options.redis === 'string' ? new Redis(options.redis, { lazyConnect: true }) : options.redis;
+  const template = templateOf(options.redis);
+  checkStreamKey(template, resolved.streamKey);
   const writer = openWriter(template, resolved);
   const listeners = new Set<TransportListener>();
   const loop = new ReadLoop(template, resolved, {
