@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SseTransportError } from '@ssekit/core';
-import type { RedisClient } from './client.js';
+import { isCluster, type RedisClient } from './client.js';
 import type { ResolvedOptions } from './options.js';
 
 /**
@@ -74,17 +74,29 @@ export async function appendEntry(
 async function run(client: RedisClient, options: ResolvedOptions, bySha: boolean, keys: string[], args: string[]): Promise<unknown> {
   const wanted = options.waitForReplicas;
   if (wanted === 0) return bySha ? client.evalsha(SHA, keys.length, ...keys, ...args) : client.eval(SCRIPT, keys.length, ...keys, ...args);
-  const pipeline = client.pipeline();
-  if (bySha) pipeline.evalsha(SHA, keys.length, ...keys, ...args);
-  else pipeline.eval(SCRIPT, keys.length, ...keys, ...args);
-  const results = await pipeline.wait(wanted, options.timeout).exec();
-  const [[scriptError, id] = [null, undefined], [waitError, acknowledged] = [null, undefined]] = results ?? [];
-  if (scriptError) throw scriptError;
-  if (waitError) throw waitError;
-  if (typeof acknowledged === 'number' && acknowledged < wanted) {
-    throw new SseTransportError(
-      `The outcome of the publish is unknown: the master stored the event (${String(id)}), but only ${acknowledged} of ${wanted} replicas acknowledged it within ${options.timeout} ms, so a failover could still lose it. It may be delivered; publishing it again may deliver it twice.`,
-    );
+  const deadline = Date.now() + options.timeout;
+  for (;;) {
+    const pipeline = client.pipeline();
+    if (bySha) pipeline.evalsha(SHA, keys.length, ...keys, ...args);
+    else pipeline.eval(SCRIPT, keys.length, ...keys, ...args);
+    // Shorter than the command timeout, so a missing acknowledgement is told as such.
+    const results = await pipeline.wait(wanted, Math.max(1, options.timeout - Math.min(200, options.timeout / 5))).exec();
+    const [[scriptError, id] = [null, undefined], [waitError, acknowledged] = [null, undefined]] = results ?? [];
+    if (scriptError && isCluster(client) && Date.now() < deadline && /^(MOVED|TRYAGAIN|CLUSTERDOWN) /.test(scriptError.message)) {
+      // The node did not run the script (a failover moved the slot, or the cluster is settling).
+      // ioredis follows such answers for single commands, not when only part of a pipeline
+      // failed: learn the new slot map, then send it again.
+      await new Promise<void>((resolve) => client.refreshSlotsCache(() => resolve()));
+      if (!scriptError.message.startsWith('MOVED')) await new Promise((resolve) => setTimeout(resolve, 100));
+      continue;
+    }
+    if (scriptError) throw scriptError;
+    if (waitError) throw waitError;
+    if (typeof acknowledged === 'number' && acknowledged < wanted) {
+      throw new SseTransportError(
+        `The outcome of the publish is unknown: the master stored the event (${String(id)}), but only ${acknowledged} of ${wanted} replicas acknowledged it in time, so a failover could still lose it (does the master have a replica?). It may be delivered; publishing it again may deliver it twice.`,
+      );
+    }
+    return id;
   }
-  return id;
 }
