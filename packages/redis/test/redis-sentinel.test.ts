@@ -5,7 +5,7 @@
  * once, in order, or an `ssekit:gap` where it is missing.
  */
 import { type Broker, createBroker } from '@ssekit/core';
-import { openSse, type RedisSentinels, type SseReader, startRedisSentinels, waitFor } from '@ssekit/test-utils';
+import { openSse, type RedisSentinels, redisCli, type SseReader, startRedisSentinels, waitFor } from '@ssekit/test-utils';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createRedisTransport } from '../src/index.js';
@@ -59,8 +59,10 @@ it('after SIGKILL of the master, every client got every accepted event once, in 
   const promoted = await sentinels.failedOver(old);
   expect(promoted).toBe(sentinels.replica);
   // The promoted replica has no replica of its own, so with waitForReplicas: 1 it refuses until
-  // the old master is back: Sentinel makes it a replica of the new one.
+  // the old master is back as its replica. Sentinel would reconfigure it within seconds; the
+  // test does what Sentinel will do at once.
   await old.restart();
+  await redisCli(old.port, 'REPLICAOF', '127.0.0.1', String(promoted.port));
   const afterFailover = publisher.accepted;
   await waitFor(() => publisher.accepted >= afterFailover + 30, 'publishes accepted by the new master', 20_000);
   await publisher.stop();

@@ -19,6 +19,8 @@ export interface RedisCluster {
    * `cluster_state:ok`, then resolves to it.
    */
   failedOver(key: string, old: RedisServer, timeout?: number): Promise<RedisServer>;
+  /** The replicas of `master` now. */
+  replicasOf(master: RedisServer): Promise<RedisServer[]>;
   /** Stops every node. */
   stop(): Promise<void>;
 }
@@ -106,8 +108,28 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     throw new Error(`no master owns the slot of ${key}`);
   };
 
+  /** `CLUSTER NODES` as a live node sees it: port, id, flags and master id of each node. */
+  const table = async () => {
+    const asker = live()[0] as RedisServer;
+    return (await redisCli(asker.port, 'CLUSTER', 'NODES'))
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => {
+        const [id, address, flags, masterId] = line.trim().split(' ');
+        return { id, port: Number(address?.split('@')[0]?.split(':')[1]), flags: flags ?? '', masterId };
+      });
+  };
+
   return {
     nodes,
+    async replicasOf(master) {
+      const rows = await table();
+      const id = rows.find((row) => row.port === master.port)?.id;
+      return rows
+        .filter((row) => row.flags.includes('slave') && row.masterId === id)
+        .map((row) => nodes.find((node) => node.port === row.port))
+        .filter((node): node is RedisServer => node !== undefined);
+    },
     url: `redis+cluster://${nodes.map((node) => `127.0.0.1:${node.port}`).join(',')}`,
     masterOf: (key) => masterOf(key),
     async failedOver(key, old, timeout = 20_000) {

@@ -88,13 +88,15 @@ export function checkReader(events: readonly ReceivedEvent[], outcomes: Readonly
     expect(n, `${label}: ${n} after ${last} (a duplicate or out of order)`).toBeGreaterThan(last);
     expect(outcomes.get(n), `${label}: ${n} was delivered though its publish said it was not stored`).not.toBe('not-stored');
     const missing = missingAccepted(last, n);
-    if (missing.length > 0) expect(gapSinceLast, `${label}: accepted ${missing.join(', ')} missing between ${last} and ${n} without a gap`).toBe(true);
+    if (missing.length > 0)
+      expect(gapSinceLast, `${label}: accepted ${missing.join(', ')} missing between ${last} and ${n} without a gap`).toBe(true);
     received.push(n);
     last = n;
     gapSinceLast = false;
   }
   const highest = Math.max(0, ...outcomes.keys());
   const missingAtEnd = missingAccepted(last, highest + 1);
-  if (missingAtEnd.length > 0) expect(gapSinceLast, `${label}: accepted ${missingAtEnd.join(', ')} missing at the end without a gap`).toBe(true);
+  if (missingAtEnd.length > 0)
+    expect(gapSinceLast, `${label}: accepted ${missingAtEnd.join(', ')} missing at the end without a gap`).toBe(true);
   return { received, gaps };
 }
