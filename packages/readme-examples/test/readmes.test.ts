@@ -3,7 +3,19 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { exited, freePort, openSse, type RedisServer, type SseReader, startRedis, track } from '@ssekit/test-utils';
+import {
+  exited,
+  freePort,
+  openSse,
+  type RedisCluster,
+  type RedisSentinels,
+  type RedisServer,
+  type SseReader,
+  startRedis,
+  startRedisCluster,
+  startRedisSentinels,
+  track,
+} from '@ssekit/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blocksOf, readmes } from '../src/blocks.js';
 
@@ -80,8 +92,10 @@ describe('README TypeScript blocks', () => {
   });
 
   let redis: RedisServer | undefined;
+  let cluster: RedisCluster | undefined;
+  let sentinels: RedisSentinels | undefined;
   afterAll(async () => {
-    await redis?.stop();
+    await Promise.allSettled([redis?.stop(), cluster?.stop(), sentinels?.stop()]);
   });
 
   for (const block of runnable) {
@@ -91,6 +105,14 @@ describe('README TypeScript blocks', () => {
       if (block.code.includes('REDIS_URL')) {
         redis ??= await startRedis();
         env.REDIS_URL = redis.url;
+      }
+      if (block.code.includes('REDIS_CLUSTER_URL')) {
+        cluster ??= await startRedisCluster();
+        env.REDIS_CLUSTER_URL = cluster.url;
+      }
+      if (block.code.includes('REDIS_SENTINEL_URL')) {
+        sentinels ??= await startRedisSentinels();
+        env.REDIS_SENTINEL_URL = sentinels.url;
       }
       const child = track(
         spawn(process.execPath, [join(work, 'out', `${block.name}.js`)], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] }),
