@@ -42,7 +42,8 @@ import { checkStreamKey } from './stream-key.js';
  * ```ts
  * import { createBroker } from '@ssekit/core';
  * import { createRedisTransport } from '@ssekit/redis';
- *  *
+ * import { Redis } from 'ioredis';
+ *
  * const redis = new Redis(process.env.REDIS_URL);
  * const broker = createBroker({ transport: createRedisTransport({ redis, maxAge: 600_000 }) });
  * await broker.publish('news', { data: 'hello from any node' });

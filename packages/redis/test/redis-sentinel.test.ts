@@ -2,14 +2,15 @@
  * A real master, replica and `redis-sentinel` (started by the test): two server processes given
  * a `redis+sentinel://` URL serve clients while a publisher publishes continuously; the master is
  * killed with SIGKILL, Sentinel promotes the replica, and every client got every accepted event
- * once, in order, or an `ssekit:gap` where it is missing.
+ * once, in order, or an `ssekit:gap` where it is missing. Then a replica cut off from the newest
+ * writes is promoted: readers that had them get a gap right after them.
  */
 import { type Broker, createBroker } from '@ssekit/core';
-import { openSse, type RedisSentinels, redisCli, type SseReader, startRedisSentinels, waitFor } from '@ssekit/test-utils';
+import { openSse, type RedisSentinels, redisCli, type SseReader, startRedisSentinels, waitFor, waitUntil } from '@ssekit/test-utils';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createRedisTransport } from '../src/index.js';
-import { checkReader, SequencePublisher } from './helpers/failover.js';
+import { checkReader, laggingFailover, SequencePublisher } from './helpers/failover.js';
 import { startNode, type TestNode } from './helpers/test-node.js';
 
 let sentinels: RedisSentinels;
@@ -85,3 +86,20 @@ it('after SIGKILL of the master, every client got every accepted event once, in 
     expect(received.at(-1)).toBe(accepted.at(-1));
   }
 }, 60_000);
+
+it('reports a gap after the events a promoted replica lacks, to readers that had them, then reads on', async () => {
+  // After the previous test the roles may have swapped: ask the sentinels.
+  const master = await sentinels.currentMaster();
+  const replica = master === sentinels.master ? sentinels.replica : sentinels.master;
+  await waitUntil(
+    async () => (await redisCli(replica.port, 'INFO', 'replication')).includes('master_link_status:up'),
+    'the replica in sync',
+    15_000,
+  );
+  const open = () => {
+    const created = createRedisTransport({ redis: sentinels.url, streamKey: 'lagging', timeout: 1_000 });
+    closers.push(() => created.close());
+    return created;
+  };
+  await laggingFailover({ open, master, replica, failOver: () => sentinels.failedOver(master) });
+}, 40_000);

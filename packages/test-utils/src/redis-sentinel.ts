@@ -15,6 +15,8 @@ export interface RedisSentinels {
   readonly sentinelPorts: readonly number[];
   /** `redis+sentinel://127.0.0.1:<port>,…/<name>`. */
   readonly url: string;
+  /** The server the sentinels name as master now (answering as one). */
+  currentMaster(): Promise<RedisServer>;
   /**
    * Waits until the sentinels name another master than `old` and it answers as a master,
    * then resolves to it.
@@ -90,28 +92,31 @@ export async function startRedisSentinels(options: RedisSentinelOptions = {}): P
       'the sentinels to know the replica (and each other)',
       20_000,
     );
+    /** Waits until the sentinels name a master other than `old` that answers as one. */
+    const masterNamed = async (old: RedisServer | undefined, timeout: number) => {
+      let found: RedisServer | undefined;
+      await waitUntil(
+        async () => {
+          const [, port] = (await redisCli(sentinelPorts[0] as number, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name)).split('\n');
+          const server = servers.find((candidate) => candidate.port === Number(port));
+          if (!server || server === old) return false;
+          if (!(await redisCli(server.port, 'ROLE')).startsWith('master')) return false;
+          found = server;
+          return true;
+        },
+        old ? 'the sentinels to promote the replica' : 'the sentinels to name a master',
+        timeout,
+      );
+      return found as RedisServer;
+    };
     return {
       name,
       master,
       replica,
       sentinelPorts,
       url: `redis+sentinel://${sentinelPorts.map((port) => `127.0.0.1:${port}`).join(',')}/${name}`,
-      async failedOver(old, timeout = 20_000) {
-        let found: RedisServer | undefined;
-        await waitUntil(
-          async () => {
-            const [, port] = (await redisCli(sentinelPorts[0] as number, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name)).split('\n');
-            const server = servers.find((candidate) => candidate.port === Number(port));
-            if (!server || server === old) return false;
-            if (!(await redisCli(server.port, 'ROLE')).startsWith('master')) return false;
-            found = server;
-            return true;
-          },
-          'the sentinels to promote the replica',
-          timeout,
-        );
-        return found as RedisServer;
-      },
+      currentMaster: () => masterNamed(undefined, 10_000),
+      failedOver: (old, timeout = 20_000) => masterNamed(old, timeout),
       stop,
     };
   } catch (error) {

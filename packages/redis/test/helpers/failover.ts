@@ -1,5 +1,5 @@
-import { type Broker, isSseError } from '@ssekit/core';
-import type { ReceivedEvent } from '@ssekit/test-utils';
+import { type Broker, isSseError, type Transport } from '@ssekit/core';
+import { type ReceivedEvent, type RedisServer, redisCli, waitFor } from '@ssekit/test-utils';
 import { expect } from 'vitest';
 
 /** What became of one publish: resolved, rejected as certainly not stored, or outcome unknown. */
@@ -99,4 +99,64 @@ export function checkReader(events: readonly ReceivedEvent[], outcomes: Readonly
   if (missingAtEnd.length > 0)
     expect(gapSinceLast, `${label}: accepted ${missingAtEnd.join(', ')} missing at the end without a gap`).toBe(true);
   return { received, gaps };
+}
+
+/** What {@link laggingFailover} needs: transports on one stream, and a master to fail over. */
+export interface LaggingFailover {
+  /** A new transport on the test's stream (closed by the test file). */
+  open(): Transport;
+  readonly master: RedisServer;
+  /** The replica that will be promoted. */
+  readonly replica: RedisServer;
+  /** Waits until `replica` is the master, and resolves to the new master. */
+  failOver(): Promise<RedisServer>;
+}
+
+/**
+ * A promoted replica that lacks the newest writes: two readers read events 1-10 from the master,
+ * though the replica, cut off (it cannot authenticate again), only has 1-5. The master is killed
+ * and the replica promoted: each reader must get a gap right after 10, then every event the new
+ * master accepted, in order, once.
+ */
+export async function laggingFailover({ open, master, replica, failOver }: LaggingFailover): Promise<void> {
+  const writer = open();
+  const logs = [open(), open()].map((reader) => {
+    const log: string[] = [];
+    reader.subscribe({ message: (message) => log.push(message.frame.trim()), gap: () => log.push('GAP') });
+    return { reader, log };
+  });
+  for (const { reader } of logs) await reader.ready?.();
+  const frames = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `data: ${from + i}`);
+
+  for (let n = 1; n <= 5; n++) await writer.publish(['a'], `data: ${n}\n\n`);
+  await waitFor(() => logs.every(({ log }) => log.length === 5), 'the first events read');
+  await redisCli(replica.port, 'CONFIG', 'SET', 'masterauth', 'not-the-password');
+  await redisCli(master.port, 'CLIENT', 'KILL', 'TYPE', 'replica');
+  for (let n = 6; n <= 10; n++) await writer.publish(['a'], `data: ${n}\n\n`);
+  await waitFor(() => logs.every(({ log }) => log.length === 10), 'the events only the master has, read');
+
+  await master.kill();
+  await redisCli(replica.port, 'CONFIG', 'SET', 'masterauth', '');
+  expect(await failOver()).toBe(replica);
+  const outcomes = new Map<number, 'ok' | 'failed'>();
+  for (let n = 11; [...outcomes.values()].filter((outcome) => outcome === 'ok').length < 3; n++) {
+    const outcome = await Promise.resolve(writer.publish(['a'], `data: ${n}\n\n`)).then(
+      () => 'ok' as const,
+      () => 'failed' as const,
+    );
+    outcomes.set(n, outcome);
+    // Paces retries while the clients find the new master.
+    if (outcome === 'failed') await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const accepted = [...outcomes].filter(([, outcome]) => outcome === 'ok').map(([n]) => `data: ${n}`);
+  await waitFor(() => logs.every(({ log }) => log.includes(accepted.at(-1) as string)), 'the events after the failover read', 10_000);
+  for (const { log } of logs) {
+    // Events 6-10 were delivered from the old master; the new one never had them: the gap
+    // comes right after them, then what the new master took, in order, once.
+    expect(log.slice(0, 11)).toEqual([...frames(1, 10), 'GAP']);
+    const after = log.slice(11).map((frame) => Number(frame.slice(6)));
+    expect(after).toEqual([...after].sort((a, b) => a - b));
+    expect(new Set(after).size).toBe(after.length);
+    expect(log.slice(11).filter((frame) => accepted.includes(frame))).toEqual(accepted);
+  }
 }
