@@ -8,11 +8,15 @@ import {
   freePort,
   type NatsServer,
   openSse,
+  type RedisCluster,
+  type RedisSentinels,
   type RedisServer,
   type SseReader,
   type SseReaderOptions,
   startNats,
   startRedis,
+  startRedisCluster,
+  startRedisSentinels,
   track,
 } from '@ssekit/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,9 +96,10 @@ describe('README TypeScript blocks', () => {
 
   let redis: RedisServer | undefined;
   let nats: NatsServer | undefined;
+  let cluster: RedisCluster | undefined;
+  let sentinels: RedisSentinels | undefined;
   afterAll(async () => {
-    await redis?.stop();
-    await nats?.stop();
+    await Promise.allSettled([redis?.stop(), nats?.stop(), cluster?.stop(), sentinels?.stop()]);
   });
 
   for (const block of runnable) {
@@ -108,6 +113,14 @@ describe('README TypeScript blocks', () => {
       if (block.code.includes('NATS_URL')) {
         nats ??= await startNats();
         env.NATS_URL = nats.url;
+      }
+      if (block.code.includes('REDIS_CLUSTER_URL')) {
+        cluster ??= await startRedisCluster();
+        env.REDIS_CLUSTER_URL = cluster.url;
+      }
+      if (block.code.includes('REDIS_SENTINEL_URL')) {
+        sentinels ??= await startRedisSentinels();
+        env.REDIS_SENTINEL_URL = sentinels.url;
       }
       const child = track(
         spawn(process.execPath, [join(work, 'out', `${block.name}.js`)], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] }),

@@ -7,4 +7,5 @@
  */
 export type { RedisTransportOptions } from './options.js';
 export { createRedisTransport } from './redis-transport.js';
+export { RedisUrlError } from './redis-url.js';
 export { createResumableStore, type ResumableStoreOptions } from './resumable.js';

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /**
  * Options of {@link createRedisTransport}.
@@ -10,18 +10,35 @@ import type { Redis } from 'ioredis';
  */
 export interface RedisTransportOptions {
   /**
-   * Your ioredis client, or a `redis://` URL. The transport opens two connections with its
-   * settings (`redis.duplicate()`): one for the blocking read loop, one for publish and replay
-   * that fails fast rather than queueing. Your client is never used for commands nor closed.
+   * Your ioredis client (a plain `Redis`, a `Redis` configured with `sentinels` and `name`, or a
+   * `Cluster`), or a URL: `redis://` or `rediss://` (TLS) for one server,
+   * `redis+cluster://host:port,host:port` for a Redis Cluster (any reachable nodes; the others are
+   * discovered), `redis+sentinel://host:port,host:port/<master name>` for Sentinel (`rediss+…`
+   * for TLS; `user:password@` before the hosts). A malformed URL throws `RedisUrlError`.
+   *
+   * The transport opens two connections with its settings (`redis.duplicate()`): one for the
+   * blocking read loop, one for publish and replay that fails fast rather than queueing. Your
+   * client is never used for commands nor closed.
    */
-  redis: Redis | string;
+  redis: Redis | Cluster | string;
   /**
    * The Redis Stream every node of the app appends to and reads from. Apps that share a Redis
    * keep apart by giving each its own key. Custom-id lookups live beside it, under
-   * `<streamKey>:id:<id>`.
+   * `{<streamKey>}:id:<id>` (or `<streamKey>:id:<id>` when the key has a hash tag of its own,
+   * such as `{chat}:events`), which Redis Cluster puts in the stream's slot.
    * @default 'ssekit:events'
    */
   streamKey?: string;
+  /**
+   * Replicas that must hold an event before `publish` resolves (`WAIT`, bounded by `timeout`).
+   * With Redis Cluster or Sentinel, set it to `1`: replication is asynchronous, and a failover
+   * promotes a replica that may lack the newest events. Readers that already had such an event
+   * get an `ssekit:gap` after it; readers that had not cannot know it existed. With
+   * `waitForReplicas`, an event the replica does not acknowledge in time makes `publish` reject
+   * (outcome unknown), so every event whose `publish` resolved survives the failover.
+   * @default 0 (resolve once the master stored it)
+   */
+  waitForReplicas?: number;
   /**
    * Entries the stream keeps (`XADD … MAXLEN`), across all channels. `0` lifts the cap.
    * @default 10_000
@@ -84,6 +101,7 @@ export interface RedisTransportOptions {
 /** {@link RedisTransportOptions} with every default applied. */
 export interface ResolvedOptions {
   readonly streamKey: string;
+  readonly waitForReplicas: number;
   readonly maxLength: number;
   readonly maxAge: number;
   readonly approximateTrim: boolean;
@@ -100,6 +118,7 @@ export function resolveOptions(options: RedisTransportOptions): ResolvedOptions 
   const maxAge = count(options.maxAge, 300_000, 'maxAge');
   return {
     streamKey: options.streamKey ?? 'ssekit:events',
+    waitForReplicas: count(options.waitForReplicas, 0, 'waitForReplicas'),
     maxLength: count(options.maxLength, 10_000, 'maxLength'),
     maxAge,
     approximateTrim: options.approximateTrim ?? true,

@@ -11,11 +11,15 @@ import { ReplyError } from 'ioredis';
  * outcome unknown: the entry may be in the stream and be delivered, and a retry may duplicate it.
  */
 export function publishFailure(cause: unknown): SseTransportError {
+  // Already worded by the publish script (a replica did not acknowledge in time).
+  if (cause instanceof SseTransportError) return cause;
   if (cause instanceof Error && (cause instanceof ReplyError || cause.name === 'ReplyError')) {
     return new SseTransportError(`Redis did not store the event: ${cause.message}. It was not published.`, { cause });
   }
   // ioredis refused to send: the writer was not connected (no offline queue, see connections.ts).
-  if (cause instanceof Error && /isn't writeable/.test(cause.message)) return notSent('the Redis connection is down', cause);
+  if (cause instanceof Error && /isn't writeable|isn't ready and enableOfflineQueue/.test(cause.message)) {
+    return notSent('the Redis connection is down', cause);
+  }
   return new SseTransportError(
     'The outcome of the publish is unknown: Redis did not answer (timeout, or the connection dropped after the event was sent). The event may have been stored and may still be delivered; publishing it again may deliver it twice.',
     { cause },

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { SseTransportError } from '@ssekit/core';
+import { isCluster, type RedisClient } from './client.js';
 import type { ResolvedOptions } from './options.js';
 
 /**
@@ -39,9 +40,13 @@ return id
 
 const SHA = createHash('sha1').update(SCRIPT).digest('hex');
 
-/** Runs the publish script (by hash; sends its text once when the server does not know it yet). */
+/**
+ * Runs the publish script (by hash; sends its text once when the server does not know it yet).
+ * With `waitForReplicas`, a `WAIT` follows it in the same pipeline (so on a Cluster it goes to
+ * the stream's master too), and fewer acknowledgements than asked reject with the outcome unknown.
+ */
 export async function appendEntry(
-  client: Redis,
+  client: RedisClient,
   options: ResolvedOptions,
   fields: readonly string[],
   customIdKey: string | undefined,
@@ -56,12 +61,42 @@ export async function appendEntry(
   ];
   let reply: unknown;
   try {
-    reply = await client.evalsha(SHA, keys.length, ...keys, ...args);
+    reply = await run(client, options, true, keys, args);
   } catch (error) {
     // A restarted or failed-over server has an empty script cache.
     if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-    reply = await client.eval(SCRIPT, keys.length, ...keys, ...args);
+    reply = await run(client, options, false, keys, args);
   }
   if (typeof reply !== 'string') throw new TypeError(`The publish script answered ${typeof reply}, not an entry id.`);
   return reply;
+}
+
+async function run(client: RedisClient, options: ResolvedOptions, bySha: boolean, keys: string[], args: string[]): Promise<unknown> {
+  const wanted = options.waitForReplicas;
+  if (wanted === 0) return bySha ? client.evalsha(SHA, keys.length, ...keys, ...args) : client.eval(SCRIPT, keys.length, ...keys, ...args);
+  const deadline = Date.now() + options.timeout;
+  for (;;) {
+    const pipeline = client.pipeline();
+    if (bySha) pipeline.evalsha(SHA, keys.length, ...keys, ...args);
+    else pipeline.eval(SCRIPT, keys.length, ...keys, ...args);
+    // Shorter than the command timeout, so a missing acknowledgement is told as such.
+    const results = await pipeline.wait(wanted, Math.max(1, options.timeout - Math.min(200, options.timeout / 5))).exec();
+    const [[scriptError, id] = [null, undefined], [waitError, acknowledged] = [null, undefined]] = results ?? [];
+    if (scriptError && isCluster(client) && Date.now() < deadline && /^(MOVED|TRYAGAIN|CLUSTERDOWN) /.test(scriptError.message)) {
+      // The node did not run the script (a failover moved the slot, or the cluster is settling).
+      // ioredis follows such answers for single commands, not when only part of a pipeline
+      // failed: learn the new slot map, then send it again.
+      await new Promise<void>((resolve) => client.refreshSlotsCache(() => resolve()));
+      if (!scriptError.message.startsWith('MOVED')) await new Promise((resolve) => setTimeout(resolve, 100));
+      continue;
+    }
+    if (scriptError) throw scriptError;
+    if (waitError) throw waitError;
+    if (typeof acknowledged === 'number' && acknowledged < wanted) {
+      throw new SseTransportError(
+        `The outcome of the publish is unknown: the master stored the event (${String(id)}), but only ${acknowledged} of ${wanted} replicas acknowledged it in time, so a failover could still lose it (does the master have a replica?). It may be delivered; publishing it again may deliver it twice.`,
+      );
+    }
+    return id;
+  }
 }

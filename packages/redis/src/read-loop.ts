@@ -1,5 +1,5 @@
 import { SseTransportError, type TransportMessage, type TransportStats } from '@ssekit/core';
-import type { Redis } from 'ioredis';
+import { isCluster, type RedisClient } from './client.js';
 import { openReader } from './connections.js';
 import { judge, type ReadState } from './continuity.js';
 import { decodeEntry } from './entry.js';
@@ -28,14 +28,16 @@ export interface ReadLoopOutput {
  * through `output.gap` where they were lost, never skipped silently. When caught up it waits in
  * `XREAD BLOCK` and delivers what that returns; the snapshot after it checks the count.
  * After every reconnect the snapshot also asks `INFO server` for the `run_id`, and a reply that
- * arrives on another connection than the one that was checked is read again.
+ * arrives on another connection than the one that was checked is read again. On a Cluster, where
+ * the node behind the stream's slot changes with a failover without the client reconnecting,
+ * every snapshot asks, and entries come only from snapshots.
  *
  * It keeps its cursor through reconnects and restarts: entries after it are delivered (a
  * restarted Redis issues ids from its clock, after the old ones), entries at or before it never
  * again, so no entry is delivered twice.
  */
 export class ReadLoop {
-  private reader: Redis | undefined;
+  private reader: RedisClient | undefined;
   private state: ReadState | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
@@ -51,7 +53,7 @@ export class ReadLoop {
   private readonly startWaiters = new Set<() => void>();
 
   constructor(
-    private readonly template: Redis,
+    private readonly template: RedisClient,
     private readonly options: ResolvedOptions,
     private readonly output: ReadLoopOutput,
   ) {
@@ -131,8 +133,9 @@ export class ReadLoop {
     return cursor !== undefined && compareStreamIds(cursor, target) >= 0;
   }
 
-  private async run(reader: Redis): Promise<void> {
+  private async run(reader: RedisClient): Promise<void> {
     const { streamKey, blockTimeout, readCount } = this.options;
+    const cluster = isCluster(reader);
     let failures = 0;
     let idle = false;
     while (!this.stopped) {
@@ -145,13 +148,15 @@ export class ReadLoop {
           if (woke === STOPPED || this.stopped) break;
           // Redis answers a waiting XREAD right after the command that added an entry, so what it
           // returns follows the cursor directly; the snapshot taken next checks the count anyway.
-          // Only on the connection whose instance was checked, though.
-          if (this.connection === sentOn && sentOn === this.checkedConnection) this.deliver(xreadEntries(woke));
+          // Only on the connection whose instance was checked, though. A Cluster re-sends it to
+          // whichever node owns the slot after a failover, unseen: there it only wakes the loop.
+          if (!cluster && this.connection === sentOn && sentOn === this.checkedConnection) this.deliver(xreadEntries(woke));
         }
         const sentOn = this.connection;
         // Publishes answered before the snapshot is sent ran before it; later ones may not have.
         const ownBefore = this.ownLast;
-        const withRunId = sentOn !== this.checkedConnection || this.state === undefined;
+        // On a Cluster every snapshot asks: the node behind the slot can change without a reconnect.
+        const withRunId = cluster || sentOn !== this.checkedConnection || this.state === undefined;
         const snapshot = await this.interruptible(takeSnapshot(reader, this.options, this.state?.cursor, withRunId));
         if (snapshot === STOPPED || this.stopped) break;
         failures = 0;

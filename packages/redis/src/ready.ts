@@ -1,5 +1,5 @@
 import { SseTransportError } from '@ssekit/core';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.js';
 
 /**
  * Resolves once `client` is connected, or rejects with `SseTransportError` after `timeout` ms
@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
  * fails at once. Waiting here first turns a brief reconnect into a short delay instead of an
  * error, and still bounds how long a publish can hang on a Redis that is down.
  */
-export function whenReady(client: Redis, timeout: number, doing: string): Promise<void> {
+export function whenReady(client: RedisClient, timeout: number, doing: string): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
   // 'wait': a lazy client nobody has connected yet. 'end': its retry strategy gave up; the
   // transport is still open (it checks), so try again rather than fail for good.

@@ -1,5 +1,4 @@
 import { SseEncodeError, SseTransportError, type Transport, type TransportListener } from '@ssekit/core';
-import { Redis } from 'ioredis';
 import { openWriter } from './connections.js';
 import { entryFields } from './entry.js';
 import { type RedisTransportOptions, resolveOptions } from './options.js';
@@ -7,9 +6,11 @@ import { notSent, publishFailure } from './publish-error.js';
 import { appendEntry } from './publish-script.js';
 import { ReadLoop } from './read-loop.js';
 import { whenReady } from './ready.js';
+import { templateOf } from './redis-url.js';
 import { customIdKey, readReplay } from './replay.js';
 import { createRedisResumableStore } from './resumable-store.js';
 import { looksLikeStreamId, parseStreamId } from './stream-id.js';
+import { checkStreamKey } from './stream-key.js';
 
 /**
  * A {@link Transport} over one Redis Stream: every node of the app appends published events to
@@ -52,7 +53,8 @@ import { looksLikeStreamId, parseStreamId } from './stream-id.js';
 export function createRedisTransport(options: RedisTransportOptions): Transport {
   const resolved = resolveOptions(options);
   // From a URL, a client that never connects: it only carries the settings to duplicate.
-  const template = typeof options.redis === 'string' ? new Redis(options.redis, { lazyConnect: true }) : options.redis;
+  const template = templateOf(options.redis);
+  checkStreamKey(template, resolved.streamKey);
   const writer = openWriter(template, resolved);
   const listeners = new Set<TransportListener>();
   const loop = new ReadLoop(template, resolved, {

@@ -1,9 +1,10 @@
 import type { ReplayResult, TransportMessage } from '@ssekit/core';
-import type { Redis } from 'ioredis';
+import { isCluster, type RedisClient } from './client.js';
 import { decodeEntry, rangeEntries } from './entry.js';
 import type { ResolvedOptions } from './options.js';
 import { streamInfo } from './replies.js';
 import { compareStreamIds, parseStreamId, positionOf, type StreamId } from './stream-id.js';
+import { clusterSafe } from './stream-key.js';
 
 /** A replay (`result.through` is `upTo` as a position), and the newest entry id it accounts for. */
 export interface Replayed {
@@ -15,8 +16,17 @@ export interface Replayed {
 const UNKNOWN: Replayed = { result: { messages: [], gap: 'unknown' }, upTo: undefined };
 const EXPIRED: Replayed = { result: { messages: [], gap: 'expired' }, upTo: undefined };
 
-/** The key a publisher-given id is resolved through. */
+/**
+ * The key a publisher-given id is resolved through: `{<streamKey>}:id:<id>`, whose hash tag is
+ * the whole stream key, so Redis Cluster puts it in the stream's slot (the publish script writes
+ * both). A stream key with a hash tag of its own (`{chat}:events`) keeps `<streamKey>:id:<id>`.
+ */
 export function customIdKey(options: ResolvedOptions, id: string): string {
+  return `${clusterSafe(options.streamKey) ? options.streamKey : `{${options.streamKey}}`}:id:${id}`;
+}
+
+/** Where earlier versions indexed custom ids: still read on a single server, for a rolling upgrade. */
+function legacyCustomIdKey(options: ResolvedOptions, id: string): string {
   return `${options.streamKey}:id:${id}`;
 }
 
@@ -29,7 +39,7 @@ export function customIdKey(options: ResolvedOptions, id: string): string {
  * overtook the replay, what was read is returned marked `expired`.
  */
 export async function readReplay(
-  client: Redis,
+  client: RedisClient,
   options: ResolvedOptions,
   channels: readonly string[],
   lastEventId: string,
@@ -39,7 +49,10 @@ export async function readReplay(
   if (!parseStreamId(fromId)) {
     // A publisher-given id: find the entry that carried it.
     if (fromId === '') return UNKNOWN;
-    const resolved = await client.get(customIdKey(options, fromId));
+    const key = customIdKey(options, fromId);
+    const legacy = legacyCustomIdKey(options, fromId);
+    let resolved = await client.get(key);
+    if (resolved === null && legacy !== key && !isCluster(client)) resolved = await client.get(legacy);
     if (resolved === null) return UNKNOWN;
     fromId = resolved;
   }

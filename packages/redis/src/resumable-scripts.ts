@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.js';
 
 /**
  * The Lua scripts of the resumable-stream store: each step is one round trip and atomic, so a
@@ -115,7 +115,7 @@ const SHAS = Object.fromEntries(
 
 /** Runs a script by hash, sending its text once when the server does not know it yet (a restart). */
 export async function runScript(
-  client: Redis,
+  client: RedisClient,
   name: ScriptName,
   keys: readonly string[],
   args: readonly (string | Buffer | Uint8Array)[],

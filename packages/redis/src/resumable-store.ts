@@ -1,5 +1,6 @@
 import { type AppendResult, type ResumableStore, SseRejectedError, type StoredRead } from '@ssekit/core';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.js';
+import { duplicateClient } from './connections.js';
 import type { ResolvedOptions } from './options.js';
 import { whenReady } from './ready.js';
 import { runScript, type ScriptName } from './resumable-scripts.js';
@@ -17,14 +18,14 @@ const WAIT_FALLBACK = 1_000;
  * to with one connection, opened when it first waits; stops go out on another, and are also
  * answered by the next append, so a producer stops even if it missed the notice.
  */
-export function createRedisResumableStore(writer: Redis, template: Redis, options: ResolvedOptions): ResumableStore {
+export function createRedisResumableStore(writer: RedisClient, template: RedisClient, options: ResolvedOptions): ResumableStore {
   const prefix = `${options.streamKey}:rs`;
   const notifyChannel = `${prefix}:notify`;
   const stopChannel = `${prefix}:stop`;
   const keys = (id: string) => [`${prefix}:{${id}}:events`, `${prefix}:{${id}}:meta`];
   const waiters = new Map<string, Set<() => void>>();
   const stopListeners = new Map<string, Set<() => void>>();
-  let subscriber: Redis | undefined;
+  let subscriber: RedisClient | undefined;
   let subscribed: Promise<void> | undefined;
   let closed = false;
   /** Streams whose producer runs on this node: their leases are renewed together. */
@@ -37,7 +38,12 @@ export function createRedisResumableStore(writer: Redis, template: Redis, option
   /** The node's one subscriber connection, listening on both channels. */
   const listen = (): Promise<void> => {
     if (subscribed) return subscribed;
-    const connection = template.duplicate({ lazyConnect: false, enableOfflineQueue: true, maxRetriesPerRequest: null });
+    const connection = duplicateClient(
+      template,
+      'subscriber',
+      { maxRetriesPerRequest: null },
+      { lazyConnect: false, enableOfflineQueue: true, enableAutoPipelining: false },
+    );
     subscriber = connection;
     connection.on('error', (error: unknown) => options.onError(error));
     connection.on('message', (channel: string, message: string) => {

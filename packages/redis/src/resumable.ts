@@ -1,8 +1,9 @@
 import type { ResumableStore } from '@ssekit/core';
-import { Redis } from 'ioredis';
 import { openWriter } from './connections.js';
 import { type RedisTransportOptions, resolveOptions } from './options.js';
+import { templateOf } from './redis-url.js';
 import { createRedisResumableStore } from './resumable-store.js';
+import { checkStreamKey } from './stream-key.js';
 
 /** Options of {@link createResumableStore}: the Redis transport's connection settings that apply. */
 export type ResumableStoreOptions = Pick<RedisTransportOptions, 'redis' | 'streamKey' | 'timeout' | 'onError' | 'resumableLease'>;
@@ -23,7 +24,8 @@ export type ResumableStoreOptions = Pick<RedisTransportOptions, 'redis' | 'strea
  */
 export function createResumableStore(options: ResumableStoreOptions): ResumableStore {
   const resolved = resolveOptions(options);
-  const template = typeof options.redis === 'string' ? new Redis(options.redis, { lazyConnect: true }) : options.redis;
+  const template = templateOf(options.redis);
+  checkStreamKey(template, resolved.streamKey);
   const writer = openWriter(template, resolved);
   const store = createRedisResumableStore(writer, template, resolved);
   return {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.js';
 import { rangeEntries } from './entry.js';
 import type { ResolvedOptions } from './options.js';
 import { runId, type StreamInfo, streamInfo, xreadEntries } from './replies.js';
@@ -25,7 +25,7 @@ export interface Snapshot {
  * failed-over Redis from the one it read before.
  */
 export async function takeSnapshot(
-  reader: Redis,
+  reader: RedisClient,
   options: ResolvedOptions,
   cursor: string | undefined,
   withRunId: boolean,

@@ -85,7 +85,8 @@ describe('client settings', () => {
       messages: [{ id: second, channels: ['#a'], frame: frame(2), position: position(second) }],
       through: position(second),
     });
-    expect((await connect().keys(`app:${key}*`)).sort()).toEqual([`app:${key}`, `app:${key}:id:first`]);
+    // The custom-id key carries the stream key as its hash tag (one Cluster slot with the stream).
+    expect((await connect().keys(`app:*${key}*`)).sort()).toEqual([`app:${key}`, `app:{${key}}:id:first`].sort());
   });
 });
 
@@ -195,9 +196,26 @@ describe('custom ids', () => {
     expect(got.map((message) => message.position)).toEqual(entryIds.map(position));
     expect(await b.replay(['#orders'], 'order-18')).toEqual({ messages: [], through: position(entryIds[2] as string) });
     // The lookup key expires with the history it points into.
-    const ttl = await connect().pttl(`${key}:id:order-17`);
+    const ttl = await connect().pttl(`{${key}}:id:order-17`);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(600_000);
+  });
+
+  it('still resolves ids indexed by earlier versions (<streamKey>:id:<id>) on a single server', async () => {
+    const key = newKey();
+    const node = transport(key);
+    const first = await node.publish(['#a'], frame(1));
+    const second = await node.publish(['#a'], frame(2));
+    await connect().set(`${key}:id:legacy`, first, 'PX', 60_000);
+    const replayed = await node.replay(['#a'], 'legacy');
+    expect(replayed.messages.map((message) => message.id)).toEqual([second]);
+  });
+
+  it('keeps custom-id keys beside a stream key with a hash tag of its own', async () => {
+    const key = `{${newKey()}}:events`;
+    const node = transport(key);
+    await node.publish(['#a'], frame(1), 'tagged');
+    expect(await connect().exists(`${key}:id:tagged`)).toBe(1);
   });
 
   it('refuses ids shaped like stream ids, publishing nothing', async () => {
@@ -217,7 +235,7 @@ describe('custom ids', () => {
     expect(await node.publish(['#a'], frame(1), '')).toBe('');
     await until(() => got.length === 1, 'the event');
     expect(got[0]?.id).toBe('');
-    expect(await connect().keys(`${key}:id:*`)).toEqual([]);
+    expect(await connect().keys(`*${key}*:id:*`)).toEqual([]);
   });
 });
 

@@ -1,26 +1,23 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exited, freePort, track, waitForOutput } from './children.js';
-
-// sh gives background jobs /dev/null as input, so the reader takes the real one through fd 3.
-const WATCHDOG = `exec 3<&0
-redis-server "$@" &
-pid=$!
-echo "pid $pid"
-(cat <&3 > /dev/null; kill -9 $pid 2> /dev/null) &
-wait $pid`;
+import { promisify } from 'node:util';
+import { freePort } from './children.js';
+import { startWatched, type Watched } from './watched.js';
 
 /**
  * A redis-server of the test's own, on a free port, with its data in a temporary directory. It
- * runs under a small shell watchdog that kills it when the test worker's end of a pipe closes, so
- * even a worker killed with SIGKILL leaves no redis-server behind.
+ * runs under a small shell watchdog (see watched.ts), so even a worker killed with SIGKILL leaves
+ * no redis-server behind.
  */
 export interface RedisServer {
   readonly port: number;
+  /** `redis://127.0.0.1:<port>`, or `rediss://…` with `tls`. */
   readonly url: string;
   readonly dir: string;
+  /** With `tls`: the self-signed certificate (PEM) to trust, as `tls: { ca }`. */
+  readonly ca: string | undefined;
   /** Kills the server at once (`SIGKILL`), as a crash would. */
   kill(): Promise<void>;
   /** Starts it again on the same port and directory (reloading the AOF when `persistent`). */
@@ -32,44 +29,55 @@ export interface RedisServer {
 export interface RedisServerOptions {
   /** Keep data across restarts: an append-only file fsynced on every write. */
   persistent?: boolean;
+  /**
+   * Serve TLS only (`--tls-port`, no plain port), with a self-signed certificate for 127.0.0.1
+   * made with `openssl` in the server's directory.
+   */
+  tls?: boolean;
+  /** More redis-server arguments (`--cluster-enabled yes`, `--replicaof …`). */
+  args?: readonly string[];
 }
+
+const run = promisify(execFile);
 
 /** Starts a redis-server for one test file. Never relies on a system Redis. */
 export async function startRedis(options: RedisServerOptions = {}): Promise<RedisServer> {
   const dir = await mkdtemp(join(tmpdir(), 'ssekit-redis-'));
   const persistence = options.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
-  let child: ChildProcess | undefined;
+  let ca: string | undefined;
+  const tlsArgs: string[] = [];
+  if (options.tls) {
+    const [cert, key] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
+    // An EC key: generated in milliseconds, where RSA takes a while on a busy machine.
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ]);
+    ca = await readFile(cert, 'utf8');
+    tlsArgs.push('--tls-cert-file', cert, '--tls-key-file', key, '--tls-ca-cert-file', cert, '--tls-auth-clients', 'no');
+  }
+  let server: Watched | undefined;
   let port = 0;
-  let pid = 0;
 
   const launch = async () => {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...persistence, '--logfile', ''];
-    // A watchdog shell: it reports Redis's pid, and kills Redis when its standard input closes,
-    // which happens when this test worker exits in any way, even killed with SIGKILL.
-    const started = track(spawn('sh', ['-c', WATCHDOG, 'sh', ...args], { stdio: ['pipe', 'pipe', 'pipe'] }));
-    child = started;
-    const [, redisPid] = await waitForOutput(started, /^pid (\d+)$[\s\S]*Ready to accept connections/m);
-    pid = Number(redisPid);
-  };
-
-  /** Signals Redis itself, then waits for the watchdog, which exits with it. */
-  const signal = async (name: NodeJS.Signals) => {
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const watchdog = child;
-    try {
-      process.kill(pid, name);
-    } catch {
-      // already gone
-    }
-    const timer = setTimeout(() => {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }, 3_000);
-    await exited(watchdog);
-    clearTimeout(timer);
+    const ports = options.tls ? ['--port', '0', '--tls-port', String(port)] : ['--port', String(port)];
+    const args = [...ports, '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...persistence, '--logfile', ''];
+    server = await startWatched('redis-server', [...args, ...tlsArgs, ...(options.args ?? [])], /Ready to accept connections/);
   };
 
   for (let attempt = 0; ; attempt++) {
@@ -87,16 +95,23 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
 
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: `${options.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     dir,
-    kill: () => signal('SIGKILL'),
+    ca,
+    kill: async () => server?.signal('SIGKILL'),
     async restart() {
-      await signal('SIGKILL');
+      await server?.signal('SIGKILL');
       await launch();
     },
     async stop() {
-      await signal('SIGTERM');
+      await server?.signal('SIGTERM');
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Runs `redis-cli -p <port> <args…>` and resolves to its output (one reply element a line). */
+export async function redisCli(port: number, ...args: string[]): Promise<string> {
+  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 10_000 });
+  return stdout;
 }

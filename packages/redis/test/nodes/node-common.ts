@@ -30,11 +30,14 @@ export function createTestNode(): TestNode {
   const env = process.env;
   // Reconnect every 100 ms, so the Redis-restart test does not wait on a growing backoff. The
   // transport copies these settings to its own connections; this client never connects.
-  const redis = new Redis(env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true, retryStrategy: () => 100 });
+  // A redis+cluster:// or redis+sentinel:// URL is handed over as it is: the URL form is tested.
+  const url = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const redis = /^rediss?\+/.test(url) ? url : new Redis(url, { lazyConnect: true, retryStrategy: () => 100 });
   const transport = createRedisTransport({
     redis,
     streamKey: env.STREAM_KEY ?? 'ssekit:test',
     timeout: Number(env.TRANSPORT_TIMEOUT ?? 1_000),
+    waitForReplicas: Number(env.WAIT_REPLICAS ?? 0),
   });
   const broker = createBroker({ transport, heartbeatInterval: 0, closeTimeout: 1_000 });
 
