@@ -87,6 +87,47 @@ export interface TransportStats {
   readonly gapsReported: number;
 }
 
+/** One client present on a topic (see {@link TransportPresence.list}). */
+export interface PresenceEntry {
+  /** The client key (`clientId` hook or stream option; a session's own id without one). */
+  readonly clientId: string;
+  /** Its open sessions subscribed to the topic, on every node. */
+  readonly sessions: number;
+}
+
+/**
+ * A change the transport found by itself rather than through `join`/`leave`: the sessions of a
+ * node that died expired (`sessions` is what the client has left, `0` when it left the topic),
+ * or a node's sessions were recorded again after the backplane lost them.
+ */
+export interface PresenceChange {
+  readonly topic: string;
+  readonly clientId: string;
+  /** The client's sessions on the topic after the change. */
+  readonly sessions: number;
+  /** `join` when sessions were recorded again, `leave` when they expired. */
+  readonly kind: 'join' | 'leave';
+}
+
+/**
+ * Who is subscribed to which topic, across every broker sharing the transport. The broker calls
+ * `join` when a stream subscribes to a topic and `leave` when it unsubscribes or ends, never per
+ * event. Session ids are unique per broker; the transport makes them unique across brokers.
+ */
+export interface TransportPresence {
+  /** Records one session of `clientId` on `topic`; resolves to the client's sessions on it after (`1`: it just joined). */
+  join(topic: string, clientId: string, sessionId: string): number | Promise<number>;
+  /**
+   * Removes one session; resolves to the client's sessions left on the topic (`0`: it left), or
+   * `undefined` when the session was not recorded (already expired or never joined).
+   */
+  leave(topic: string, clientId: string, sessionId: string): number | undefined | Promise<number | undefined>;
+  /** The clients present on `topic`, each once with its count of sessions, sorted by client id. */
+  list(topic: string): readonly PresenceEntry[] | Promise<readonly PresenceEntry[]>;
+  /** Registers a listener for {@link PresenceChange}s. Returns an unsubscribe function. */
+  watch(listener: (change: PresenceChange) => void): () => void;
+}
+
 /** Carries published events to every broker that shares it, and remembers them for replay. */
 export interface Transport {
   /**
@@ -118,6 +159,11 @@ export interface Transport {
    * (so a resume works on any node). Without it the broker keeps them in memory.
    */
   readonly resumable?: ResumableStore;
+  /**
+   * Who is subscribed to which topic, across every broker sharing the transport
+   * (`broker.presence(topic)`, join/leave notices). Without it the broker has no presence.
+   */
+  readonly presence?: TransportPresence;
   /**
    * The transport's counters: how far its reader is behind, reconnects and lost-history notices.
    * Transports that deliver synchronously can leave it out.

@@ -1,0 +1,128 @@
+/**
+ * The broker's side of presence: tells the transport when a stream joins or leaves a topic (on
+ * open, subscribe, unsubscribe and close, never per event), in order per stream, and publishes
+ * the join/leave notices of the topics that opted in. Failures go to `onError` (phase `presence`).
+ */
+import { SseError } from './errors.js';
+import { byClientId } from './memory-presence.js';
+import { JOIN_EVENT, LEAVE_EVENT, type Presence, type PresenceNotice, type PresenceOptions } from './presence.js';
+import type { ErrorHandler } from './report.js';
+import type { AnyStream } from './stream.js';
+import type { PresenceChange, TransportPresence } from './transport.js';
+
+/** Publishes one notice event on one topic (bypassing the broker's closed check: a closing broker still says who left). */
+export type NoticePublisher = (topic: string, event: string, notice: PresenceNotice) => Promise<unknown>;
+
+const allTopics = () => true;
+const noTopics = () => false;
+
+export class PresenceTracker {
+  /** Each stream's presence calls, chained: a leave always follows its join. */
+  private readonly tails = new Map<AnyStream, Promise<void>>();
+  private readonly pending = new Set<Promise<void>>();
+  private readonly track: (topic: string) => boolean;
+  private readonly notify: (topic: string) => boolean;
+  /** Makes session ids unique among the brokers sharing one transport in one process. */
+  private readonly prefix = `${Math.random().toString(36).slice(2, 10)}.`;
+  private readonly unwatch: () => void;
+
+  constructor(
+    private readonly presence: TransportPresence | undefined,
+    options: PresenceOptions | false | undefined,
+    private readonly publish: NoticePublisher,
+    private readonly report: ErrorHandler,
+  ) {
+    const notify = options === false ? noTopics : (options?.notify ?? noTopics);
+    const track = options === false ? noTopics : (options?.track ?? allTopics);
+    this.notify = notify;
+    this.track = (topic) => track(topic) || notify(topic);
+    this.unwatch = presence?.watch((change) => this.changed(change)) ?? (() => {});
+  }
+
+  /** The stream subscribed to `topics` (only topics it was not on before). */
+  joined(stream: AnyStream, topics: readonly string[]): void {
+    const presence = this.presence;
+    if (!presence) return;
+    for (const topic of topics) {
+      if (!this.track(topic)) continue;
+      this.inOrder(stream, topic, async () => {
+        const sessions = await presence.join(topic, stream.clientId, this.prefix + stream.id);
+        if (sessions === 1 && this.notify(topic)) await this.publish(topic, JOIN_EVENT, { clientId: stream.clientId, sessions });
+      });
+    }
+  }
+
+  /** The stream left `topics` (only topics it was on). */
+  left(stream: AnyStream, topics: readonly string[]): void {
+    const presence = this.presence;
+    if (!presence) return;
+    for (const topic of topics) {
+      if (!this.track(topic)) continue;
+      this.inOrder(stream, topic, async () => {
+        const sessions = await presence.leave(topic, stream.clientId, this.prefix + stream.id);
+        if (sessions === 0 && this.notify(topic)) await this.publish(topic, LEAVE_EVENT, { clientId: stream.clientId, sessions });
+      });
+    }
+  }
+
+  /** See `Broker.presence`. */
+  async list(topic: string): Promise<Presence> {
+    if (!this.presence) {
+      throw new SseError(
+        'PRESENCE_UNAVAILABLE',
+        "This broker's transport keeps no presence: use the in-memory transport or one that has `presence` (@ssekit/redis).",
+      );
+    }
+    if (!this.track(topic)) {
+      throw new SseError(
+        'PRESENCE_UNAVAILABLE',
+        `The presence of topic "${topic}" is not kept: accept it in BrokerOptions.presence.track (or notify).`,
+      );
+    }
+    // Read this node's own writes: joins and leaves it has under way are recorded first.
+    if (this.pending.size > 0) await Promise.all(this.pending);
+    const clients = await this.presence.list(topic);
+    return { topic, clients: [...clients].sort(byClientId) };
+  }
+
+  /** Resolves once every join and leave so far is recorded (and its notice published), or after `timeout` ms. */
+  async settled(timeout: number): Promise<void> {
+    if (this.pending.size === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeout);
+    });
+    await Promise.race([Promise.all(this.pending), late]).finally(() => clearTimeout(timer));
+  }
+
+  close(): void {
+    this.unwatch();
+  }
+
+  /** A change the transport found itself (a dead node's sessions expired, lost ones recorded again). */
+  private changed(change: PresenceChange): void {
+    if (!this.notify(change.topic)) return;
+    const first = change.kind === 'join' && change.sessions === 1;
+    const last = change.kind === 'leave' && change.sessions === 0;
+    if (!first && !last) return;
+    const work = this.publish(change.topic, first ? JOIN_EVENT : LEAVE_EVENT, { clientId: change.clientId, sessions: change.sessions })
+      .then(() => {})
+      .catch((error: unknown) => this.report(error, { phase: 'presence', topic: change.topic }));
+    this.keep(work);
+  }
+
+  private inOrder(stream: AnyStream, topic: string, step: () => Promise<void>): void {
+    const previous = this.tails.get(stream) ?? Promise.resolve();
+    const tail = previous.then(step).catch((error: unknown) => this.report(error, { phase: 'presence', topic }));
+    this.tails.set(stream, tail);
+    this.keep(tail);
+    void tail.then(() => {
+      if (this.tails.get(stream) === tail) this.tails.delete(stream);
+    });
+  }
+
+  private keep(work: Promise<void>): void {
+    this.pending.add(work);
+    void work.then(() => this.pending.delete(work));
+  }
+}
