@@ -6,5 +6,6 @@
  * @module
  */
 export type { RedisTransportOptions } from './options.js';
+export type { RedisPresenceOptions } from './presence.js';
 export { createRedisTransport } from './redis-transport.js';
 export { createResumableStore, type ResumableStoreOptions } from './resumable.js';
