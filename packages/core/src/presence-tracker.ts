@@ -36,33 +36,31 @@ export class PresenceTracker {
     const track = options === false ? noTopics : (options?.track ?? allTopics);
     this.notify = notify;
     this.track = (topic) => track(topic) || notify(topic);
-    this.unwatch = presence?.watch((change) => this.changed(change)) ?? (() => {});
+    // Only notices need the transport's own changes (and watching starts a Redis node's heartbeat early).
+    const notifying = options !== false && options?.notify !== undefined;
+    this.unwatch = (notifying ? presence?.watch((change) => this.changed(change)) : undefined) ?? (() => {});
   }
 
   /** The stream subscribed to `topics` (only topics it was not on before). */
   joined(stream: AnyStream, topics: readonly string[]): void {
     const presence = this.presence;
-    if (!presence) return;
-    for (const topic of topics) {
-      if (!this.track(topic)) continue;
-      this.inOrder(stream, topic, async () => {
-        const sessions = await presence.join(topic, stream.clientId, this.prefix + stream.id);
-        if (sessions === 1 && this.notify(topic)) await this.publish(topic, JOIN_EVENT, { clientId: stream.clientId, sessions });
-      });
-    }
+    const tracked = presence ? topics.filter(this.track) : [];
+    if (!presence || tracked.length === 0) return;
+    this.inOrder(stream, tracked, async (topic) => {
+      const sessions = await presence.join(topic, stream.clientId, this.prefix + stream.id);
+      if (sessions === 1 && this.notify(topic)) await this.publish(topic, JOIN_EVENT, { clientId: stream.clientId, sessions });
+    });
   }
 
   /** The stream left `topics` (only topics it was on). */
   left(stream: AnyStream, topics: readonly string[]): void {
     const presence = this.presence;
-    if (!presence) return;
-    for (const topic of topics) {
-      if (!this.track(topic)) continue;
-      this.inOrder(stream, topic, async () => {
-        const sessions = await presence.leave(topic, stream.clientId, this.prefix + stream.id);
-        if (sessions === 0 && this.notify(topic)) await this.publish(topic, LEAVE_EVENT, { clientId: stream.clientId, sessions });
-      });
-    }
+    const tracked = presence ? topics.filter(this.track) : [];
+    if (!presence || tracked.length === 0) return;
+    this.inOrder(stream, tracked, async (topic) => {
+      const sessions = await presence.leave(topic, stream.clientId, this.prefix + stream.id);
+      if (sessions === 0 && this.notify(topic)) await this.publish(topic, LEAVE_EVENT, { clientId: stream.clientId, sessions });
+    });
   }
 
   /** See `Broker.presence`. */
@@ -111,9 +109,11 @@ export class PresenceTracker {
     this.keep(work);
   }
 
-  private inOrder(stream: AnyStream, topic: string, step: () => Promise<void>): void {
+  /** Runs `step` for every topic at once, after the stream's previous step: a leave always follows its join. */
+  private inOrder(stream: AnyStream, topics: readonly string[], step: (topic: string) => Promise<void>): void {
     const previous = this.tails.get(stream) ?? Promise.resolve();
-    const tail = previous.then(step).catch((error: unknown) => this.report(error, { phase: 'presence', topic }));
+    const run = (topic: string) => step(topic).catch((error: unknown) => this.report(error, { phase: 'presence', topic }));
+    const tail = previous.then(() => Promise.all(topics.map(run))).then(() => {});
     this.tails.set(stream, tail);
     this.keep(tail);
     void tail.then(() => {
