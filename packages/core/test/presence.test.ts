@@ -69,6 +69,28 @@ describe('broker.presence', () => {
   });
 });
 
+describe('failures', () => {
+  it('reports a join the transport could not record to onError (phase presence), and keeps the stream', async () => {
+    const transport = createMemoryTransport();
+    const memory = transport.presence as NonNullable<Transport['presence']>;
+    const failing: Transport = {
+      ...transport,
+      presence: { ...memory, join: () => Promise.reject(new Error('backplane down')) },
+    };
+    const reported: Array<{ message: string; phase: string; topic?: string }> = [];
+    const { broker, served } = await start({
+      transport: failing,
+      onError: (error, context) =>
+        reported.push({ message: (error as Error).message, phase: context.phase, topic: 'topic' in context ? context.topic : undefined }),
+    });
+    const reader = await open(`${served.url}?topic=room&client=ada`);
+    await waitFor(() => reported.length === 1, 'the failure reported');
+    expect(reported).toEqual([{ message: 'backplane down', phase: 'presence', topic: 'room' }]);
+    await broker.publish('room', { data: 'still live' });
+    await waitFor(() => reader.events.some((event) => event.data === 'still live'), 'the stream still delivers');
+  });
+});
+
 describe('join and leave notices', () => {
   it('tells the subscribers of a topic that opted in when a client first arrives and last leaves', async () => {
     const { broker, served } = await start({ presence: { notify: (topic) => topic.startsWith('room:') } });
