@@ -245,12 +245,7 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
   );
 
   const publisher = new Publisher(transport, encodeOptions, stats, options.schemas);
-  const presence = new PresenceTracker(
-    transport.presence,
-    options.presence,
-    (topic, event, notice) => publisher.publish([topicChannel(topic)], { event, data: notice }),
-    report as StreamHost['report'],
-  );
+  const presence = new PresenceTracker(transport.presence, options.presence, report as StreamHost['report']);
   const resumables = new Resumables(options.resumable ?? {}, transport.resumable, encodeOptions, (error, streamId) =>
     report(error, { phase: 'produce', streamId }),
   );
@@ -445,7 +440,6 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
     await Promise.all([...open].map(endAndWait));
     // The streams' leaves (and their notices) reach the transport before it closes.
     await presence.settled(closeTimeout);
-    presence.close();
     await transport.close();
   }
 

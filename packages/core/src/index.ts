@@ -95,8 +95,8 @@ export type { EventSchemas, StandardResult, StandardSchema } from './schemas.js'
 export type { Sink } from './sink.js';
 export { isStreamSource, type StreamBody, type StreamSource } from './source.js';
 export type {
-  PresenceChange,
   PresenceEntry,
+  PresenceFrames,
   ReplayResult,
   Transport,
   TransportGap,

@@ -144,17 +144,17 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
     if (entry.holders > 0) byId.set(entry.id, entry);
   };
 
-  const presence = createMemoryPresence();
+  const publish = (channelNames: readonly string[], frame: string, id?: string): string => {
+    const entry = new Entry(id ?? nextId(), channelNames, frame, ++seq, now());
+    if (historySize > 0) store(entry);
+    for (const listener of listeners) listener.message(entry);
+    return entry.id;
+  };
+  const presence = createMemoryPresence(publish);
 
   return {
     presence,
-
-    publish(channelNames, frame, id) {
-      const entry = new Entry(id ?? nextId(), channelNames, frame, ++seq, now());
-      if (historySize > 0) store(entry);
-      for (const listener of listeners) listener.message(entry);
-      return entry.id;
-    },
+    publish,
 
     subscribe(listener) {
       listeners.add(listener);

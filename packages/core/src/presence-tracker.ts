@@ -1,17 +1,16 @@
 /**
  * The broker's side of presence: tells the transport when a stream joins or leaves a topic (on
- * open, subscribe, unsubscribe and close, never per event), in order per stream, and publishes
- * the join/leave notices of the topics that opted in. Failures go to `onError` (phase `presence`).
+ * open, subscribe, unsubscribe and close, never per event), in order per stream, with the
+ * notices to publish for topics that opted in. The transport publishes them, atomically with the
+ * change. Failures go to `onError` (phase `presence`).
  */
+import { formatEvent } from './encode.js';
 import { SseError } from './errors.js';
 import { byClientId } from './memory-presence.js';
 import { JOIN_EVENT, LEAVE_EVENT, type Presence, type PresenceNotice, type PresenceOptions } from './presence.js';
 import type { ErrorHandler } from './report.js';
 import type { AnyStream } from './stream.js';
-import type { PresenceChange, TransportPresence } from './transport.js';
-
-/** Publishes one notice event on one topic (bypassing the broker's closed check: a closing broker still says who left). */
-export type NoticePublisher = (topic: string, event: string, notice: PresenceNotice) => Promise<unknown>;
+import type { PresenceFrames, TransportPresence } from './transport.js';
 
 const allTopics = () => true;
 const noTopics = () => false;
@@ -24,21 +23,16 @@ export class PresenceTracker {
   private readonly notify: (topic: string) => boolean;
   /** Makes session ids unique among the brokers sharing one transport in one process. */
   private readonly prefix = `${Math.random().toString(36).slice(2, 10)}.`;
-  private readonly unwatch: () => void;
 
   constructor(
     private readonly presence: TransportPresence | undefined,
     options: PresenceOptions | false | undefined,
-    private readonly publish: NoticePublisher,
     private readonly report: ErrorHandler,
   ) {
     const notify = options === false ? noTopics : (options?.notify ?? noTopics);
     const track = options === false ? noTopics : (options?.track ?? allTopics);
     this.notify = notify;
     this.track = (topic) => track(topic) || notify(topic);
-    // Only notices need the transport's own changes (and watching starts a Redis node's heartbeat early).
-    const notifying = options !== false && options?.notify !== undefined;
-    this.unwatch = (notifying ? presence?.watch((change) => this.changed(change)) : undefined) ?? (() => {});
   }
 
   /** The stream subscribed to `topics` (only topics it was not on before). */
@@ -47,8 +41,8 @@ export class PresenceTracker {
     const tracked = presence ? topics.filter(this.track) : [];
     if (!presence || tracked.length === 0) return;
     this.inOrder(stream, tracked, async (topic) => {
-      const sessions = await presence.join(topic, stream.clientId, this.prefix + stream.id);
-      if (sessions === 1 && this.notify(topic)) await this.publish(topic, JOIN_EVENT, { clientId: stream.clientId, sessions });
+      const notices = this.notify(topic) ? noticesOf(stream.clientId) : undefined;
+      await presence.join(topic, stream.clientId, this.prefix + stream.id, notices);
     });
   }
 
@@ -58,8 +52,7 @@ export class PresenceTracker {
     const tracked = presence ? topics.filter(this.track) : [];
     if (!presence || tracked.length === 0) return;
     this.inOrder(stream, tracked, async (topic) => {
-      const sessions = await presence.leave(topic, stream.clientId, this.prefix + stream.id);
-      if (sessions === 0 && this.notify(topic)) await this.publish(topic, LEAVE_EVENT, { clientId: stream.clientId, sessions });
+      await presence.leave(topic, stream.clientId, this.prefix + stream.id);
     });
   }
 
@@ -83,7 +76,7 @@ export class PresenceTracker {
     return { topic, clients: [...clients].sort(byClientId) };
   }
 
-  /** Resolves once every join and leave so far is recorded (and its notice published), or after `timeout` ms. */
+  /** Resolves once every join and leave so far is recorded, or after `timeout` ms. */
   async settled(timeout: number): Promise<void> {
     if (this.pending.size === 0) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -93,36 +86,25 @@ export class PresenceTracker {
     await Promise.race([Promise.all(this.pending), late]).finally(() => clearTimeout(timer));
   }
 
-  close(): void {
-    this.unwatch();
-  }
-
-  /** A change the transport found itself (a dead node's sessions expired, lost ones recorded again). */
-  private changed(change: PresenceChange): void {
-    if (!this.notify(change.topic)) return;
-    const first = change.kind === 'join' && change.sessions === 1;
-    const last = change.kind === 'leave' && change.sessions === 0;
-    if (!first && !last) return;
-    const work = this.publish(change.topic, first ? JOIN_EVENT : LEAVE_EVENT, { clientId: change.clientId, sessions: change.sessions })
-      .then(() => {})
-      .catch((error: unknown) => this.report(error, { phase: 'presence', topic: change.topic }));
-    this.keep(work);
-  }
-
   /** Runs `step` for every topic at once, after the stream's previous step: a leave always follows its join. */
   private inOrder(stream: AnyStream, topics: readonly string[], step: (topic: string) => Promise<void>): void {
     const previous = this.tails.get(stream) ?? Promise.resolve();
     const run = (topic: string) => step(topic).catch((error: unknown) => this.report(error, { phase: 'presence', topic }));
     const tail = previous.then(() => Promise.all(topics.map(run))).then(() => {});
     this.tails.set(stream, tail);
-    this.keep(tail);
+    this.pending.add(tail);
     void tail.then(() => {
+      this.pending.delete(tail);
       if (this.tails.get(stream) === tail) this.tails.delete(stream);
     });
   }
+}
 
-  private keep(work: Promise<void>): void {
-    this.pending.add(work);
-    void work.then(() => this.pending.delete(work));
-  }
+/**
+ * The join and leave events of one client, as frames. Their data is always JSON (whatever the
+ * broker's `serialize`): every transport and node writes the same bytes.
+ */
+function noticesOf(clientId: string): PresenceFrames {
+  const frame = (event: string, notice: PresenceNotice) => formatEvent({ event, data: JSON.stringify(notice) });
+  return { join: frame(JOIN_EVENT, { clientId, sessions: 1 }), leave: frame(LEAVE_EVENT, { clientId, sessions: 0 }) };
 }

@@ -8,8 +8,10 @@ import type { PresenceEntry } from './transport.js';
 /**
  * The event a topic's subscribers get when a client's first session subscribes to it (on any
  * node), if the topic opted in with `BrokerOptions.presence.notify`. Its data is a
- * {@link PresenceNotice} (`sessions` is `1`). It is an ordinary event of the topic: it has an id,
- * keeps its place among the topic's events and is replayed after `Last-Event-ID`.
+ * {@link PresenceNotice} (`sessions` is `1`), as JSON whatever the broker's `serialize`. It is an
+ * ordinary event of the topic: it has an id, keeps its place among the topic's events and is
+ * replayed after `Last-Event-ID`. The transport publishes it with the change it reports, so
+ * notices arrive in the order of the changes, across nodes too.
  */
 export const JOIN_EVENT = 'ssekit:join';
 
@@ -49,8 +51,8 @@ export interface Presence {
 
 /**
  * Which topics keep presence and which send notices (`BrokerOptions.presence`). Give every node
- * sharing a transport the same settings: the node that records a change is the one that sends
- * its notice.
+ * sharing a transport the same settings: whether a client gets notices on a topic is decided
+ * where its first session there joins.
  * @example
  * ```ts
  * const options: PresenceOptions = { notify: (topic) => topic.startsWith('room:') };

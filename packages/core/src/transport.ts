@@ -96,27 +96,34 @@ export interface PresenceEntry {
 }
 
 /**
- * A change the transport found by itself rather than through `join`/`leave`: the sessions of a
- * node that died expired (`sessions` is what the client has left, `0` when it left the topic),
- * or a node's sessions were recorded again after the backplane lost them.
+ * The notices of one client on one topic (see {@link TransportPresence.join}): complete event
+ * blocks without an `id` line, ending with the blank line, as `TransportMessage.frame`.
  */
-export interface PresenceChange {
-  readonly topic: string;
-  readonly clientId: string;
-  /** The client's sessions on the topic after the change. */
-  readonly sessions: number;
-  /** `join` when sessions were recorded again, `leave` when they expired. */
-  readonly kind: 'join' | 'leave';
+export interface PresenceFrames {
+  /** Published on the topic when this session is the client's first there. */
+  readonly join: string;
+  /** Published on the topic when the client's last session leaves it or expires. */
+  readonly leave: string;
 }
 
 /**
  * Who is subscribed to which topic, across every broker sharing the transport. The broker calls
  * `join` when a stream subscribes to a topic and `leave` when it unsubscribes or ends, never per
  * event. Session ids are unique per broker; the transport makes them unique across brokers.
+ *
+ * Join and leave notices are the transport's to publish, atomically with the change they report
+ * (in one script, one lock): then they reach subscribers in the order of the changes, even when
+ * a client leaves on one node and comes back on another at the same moment, and a dead node's
+ * clients still get their leave notices.
  */
 export interface TransportPresence {
-  /** Records one session of `clientId` on `topic`; resolves to the client's sessions on it after (`1`: it just joined). */
-  join(topic: string, clientId: string, sessionId: string): number | Promise<number>;
+  /**
+   * Records one session of `clientId` on `topic`; resolves to the client's sessions on it after
+   * (`1`: it just joined). With `notices`, publishes `notices.join` on the topic (channel
+   * `#topic`) when this is the client's first session, and keeps `notices.leave` to publish when
+   * its last session leaves or expires.
+   */
+  join(topic: string, clientId: string, sessionId: string, notices?: PresenceFrames): number | Promise<number>;
   /**
    * Removes one session; resolves to the client's sessions left on the topic (`0`: it left), or
    * `undefined` when the session was not recorded (already expired or never joined).
@@ -124,8 +131,6 @@ export interface TransportPresence {
   leave(topic: string, clientId: string, sessionId: string): number | undefined | Promise<number | undefined>;
   /** The clients present on `topic`, each once with its count of sessions, sorted by client id. */
   list(topic: string): readonly PresenceEntry[] | Promise<readonly PresenceEntry[]>;
-  /** Registers a listener for {@link PresenceChange}s. Returns an unsubscribe function. */
-  watch(listener: (change: PresenceChange) => void): () => void;
 }
 
 /** Carries published events to every broker that shares it, and remembers them for replay. */

@@ -4,31 +4,57 @@ import type { Redis } from 'ioredis';
 /**
  * The Lua scripts of Redis presence (see presence.ts for the design). Each runs atomically, so
  * the per-client counts never disagree with the sessions, however many nodes join and leave at
- * once, and exactly one node removes a dead node's sessions (and sends their leave notices).
+ * once, exactly one node removes a dead node's sessions, and a join or leave notice is appended
+ * to the event stream in the same step as the change it reports: notices are in the order of
+ * the changes, whichever nodes made them.
  *
  * Keys, under `<prefix>` = `<streamKey>:presence`:
  * - `<prefix>:nodes`         sorted set: node id → when it expires (ms, Redis's clock)
  * - `<prefix>:s:<topic>`     hash: `<node>/<session>` → client id (the topic's sessions)
  * - `<prefix>:c:<topic>`     hash: client id → its sessions on the topic
  * - `<prefix>:n:<node>`      set: `<node>/<session>\n<topic>` (what a node must remove when it dies)
+ * - `<prefix>:l:<topic>`     hash: client id → its leave notice (topics with notices only)
+ *
+ * Every script's ARGV starts with: prefix, stream key, maxLength, approximate trim ('1'/'0').
  * Scripts build the per-topic and per-node keys from the prefix, so they need one Redis that
  * holds them all (on Redis Cluster: a hash tag in the stream key, such as `{app}:events`).
  */
 
 const COMMON = `
+local prefix, stream, maxLength, approximate = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1'
 local function now()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
-local function add(prefix, node, topic, field, client)
+-- Appends a notice to the event stream, as a publish of it on the topic would (entry.ts).
+local function announce(topic, frame)
+  local xadd = {'XADD', stream}
+  if maxLength > 0 then
+    table.insert(xadd, 'MAXLEN')
+    if approximate then table.insert(xadd, '~') end
+    table.insert(xadd, tostring(maxLength))
+  end
+  table.insert(xadd, '*')
+  table.insert(xadd, 'c')
+  table.insert(xadd, cjson.encode({'#' .. topic}))
+  table.insert(xadd, 'f')
+  table.insert(xadd, frame)
+  redis.call(unpack(xadd))
+end
+local function add(node, topic, field, client, joinFrame, leaveFrame)
   local clients = prefix .. ':c:' .. topic
   if redis.call('HSETNX', prefix .. ':s:' .. topic, field, client) == 0 then
     return {0, tonumber(redis.call('HGET', clients, client) or '0')}
   end
   redis.call('SADD', prefix .. ':n:' .. node, field .. '\\n' .. topic)
-  return {1, redis.call('HINCRBY', clients, client, 1)}
+  local count = redis.call('HINCRBY', clients, client, 1)
+  if count == 1 and joinFrame ~= '' then
+    redis.call('HSET', prefix .. ':l:' .. topic, client, leaveFrame)
+    announce(topic, joinFrame)
+  end
+  return {1, count}
 end
-local function remove(prefix, topic, field)
+local function remove(topic, field)
   local sessions = prefix .. ':s:' .. topic
   local client = redis.call('HGET', sessions, field)
   if not client then return nil end
@@ -38,6 +64,12 @@ local function remove(prefix, topic, field)
   if left <= 0 then
     redis.call('HDEL', clients, client)
     left = 0
+    local notices = prefix .. ':l:' .. topic
+    local leaveFrame = redis.call('HGET', notices, client)
+    if leaveFrame then
+      redis.call('HDEL', notices, client)
+      announce(topic, leaveFrame)
+    end
   end
   return {client, left}
 end
@@ -49,22 +81,24 @@ end
 
 /**
  * One session joins a topic; registers the node (with its expiry) when it is not registered.
- * KEYS[1] nodes. ARGV: prefix, node, ttl, topic, field, client.
+ * KEYS[1] nodes. ARGV after the common four: node, ttl, topic, field, client, join notice and
+ * leave notice ('' for a topic without notices).
  * Returns {registered (1: the node was not registered), added (1: new session), client's sessions}.
  */
 export const JOIN = `${COMMON}
-local registered = redis.call('ZADD', KEYS[1], 'NX', now() + tonumber(ARGV[3]), ARGV[2])
-local added = add(ARGV[1], ARGV[2], ARGV[4], ARGV[5], ARGV[6])
+local registered = redis.call('ZADD', KEYS[1], 'NX', now() + tonumber(ARGV[6]), ARGV[5])
+local added = add(ARGV[5], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11])
 return {registered, added[1], added[2]}
 `;
 
 /**
- * One session leaves a topic. ARGV: prefix, node, topic, field.
+ * One session leaves a topic (its client's leave notice appended when it was the last).
+ * ARGV after the common four: node, topic, field.
  * Returns the client's sessions left on the topic, or -1 when the session was not there.
  */
 export const LEAVE = `${COMMON}
-redis.call('SREM', ARGV[1] .. ':n:' .. ARGV[2], ARGV[4] .. '\\n' .. ARGV[3])
-local removed = remove(ARGV[1], ARGV[3], ARGV[4])
+redis.call('SREM', prefix .. ':n:' .. ARGV[5], ARGV[7] .. '\\n' .. ARGV[6])
+local removed = remove(ARGV[6], ARGV[7])
 if not removed then return -1 end
 return removed[2]
 `;
@@ -72,7 +106,8 @@ return removed[2]
 /**
  * The clients on a topic, counting only sessions of nodes that are alive (a node that died is
  * left out from the moment it expires, before a heartbeat removes its sessions).
- * KEYS[1] nodes, KEYS[2] the topic's sessions. Returns {client, sessions, client, sessions, …}.
+ * KEYS[1] nodes, KEYS[2] the topic's sessions; ARGV the common four.
+ * Returns {client, sessions, client, sessions, …}.
  */
 export const LIST = `${COMMON}
 local at = now()
@@ -104,23 +139,23 @@ return out
 `;
 
 /**
- * A node's heartbeat: pushes its expiry to now + ttl, then removes the sessions of at most
- * ARGV[4] nodes that expired (each removed by exactly one heartbeat, as this runs atomically).
- * KEYS[1] nodes. ARGV: prefix, node, ttl, max dead nodes.
+ * A node's heartbeat: pushes its expiry to now + ttl, then removes the sessions of at most a
+ * few nodes that expired (each removed by exactly one heartbeat, as this runs atomically),
+ * appending the leave notices of the clients that left.
+ * KEYS[1] nodes. ARGV after the common four: node, ttl, max dead nodes.
  * Returns {registered (1: this node was not registered), topic, client, left, topic, client, left, …}.
  */
 export const BEAT = `${COMMON}
-local prefix = ARGV[1]
 local at = now()
-local registered = redis.call('ZADD', KEYS[1], at + tonumber(ARGV[3]), ARGV[2])
+local registered = redis.call('ZADD', KEYS[1], at + tonumber(ARGV[6]), ARGV[5])
 local out = {registered}
-local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', at, 'LIMIT', 0, tonumber(ARGV[4]))
+local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', at, 'LIMIT', 0, tonumber(ARGV[7]))
 for _, node in ipairs(dead) do
   redis.call('ZREM', KEYS[1], node)
   local members = prefix .. ':n:' .. node
   for _, member in ipairs(redis.call('SMEMBERS', members)) do
     local field, topic = split(member)
-    local removed = remove(prefix, topic, field)
+    local removed = remove(topic, field)
     if removed then
       table.insert(out, topic)
       table.insert(out, removed[1])
@@ -134,22 +169,23 @@ return out
 
 /**
  * Makes Redis hold exactly this node's sessions (after Redis lost them, a failed join or leave,
- * or this node being taken for dead), and registers the node.
- * KEYS[1] nodes. ARGV: prefix, node, ttl, then (topic, field, client) for every session.
+ * or this node being taken for dead), and registers the node; notices as for joins and leaves.
+ * KEYS[1] nodes. ARGV after the common four: node, ttl, then (topic, field, client, join notice,
+ * leave notice) for every session.
  * Returns {kind, topic, client, sessions, …} for each session removed ('leave') or added ('join').
  */
 export const RECONCILE = `${COMMON}
-local prefix, node = ARGV[1], ARGV[2]
-redis.call('ZADD', KEYS[1], now() + tonumber(ARGV[3]), node)
+local node = ARGV[5]
+redis.call('ZADD', KEYS[1], now() + tonumber(ARGV[6]), node)
 local wanted = {}
-for i = 4, #ARGV, 3 do wanted[ARGV[i + 1] .. '\\n' .. ARGV[i]] = true end
+for i = 7, #ARGV, 5 do wanted[ARGV[i + 1] .. '\\n' .. ARGV[i]] = true end
 local out = {}
 local members = prefix .. ':n:' .. node
 for _, member in ipairs(redis.call('SMEMBERS', members)) do
   if not wanted[member] then
     redis.call('SREM', members, member)
     local field, topic = split(member)
-    local removed = remove(prefix, topic, field)
+    local removed = remove(topic, field)
     if removed then
       table.insert(out, 'leave')
       table.insert(out, topic)
@@ -158,8 +194,8 @@ for _, member in ipairs(redis.call('SMEMBERS', members)) do
     end
   end
 end
-for i = 4, #ARGV, 3 do
-  local added = add(prefix, node, ARGV[i], ARGV[i + 1], ARGV[i + 2])
+for i = 7, #ARGV, 5 do
+  local added = add(node, ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4])
   if added[1] == 1 then
     table.insert(out, 'join')
     table.insert(out, ARGV[i])

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type PresenceChange, type PresenceEntry, SseTransportError, type TransportPresence } from '@ssekit/core';
+import { type PresenceEntry, type PresenceFrames, SseTransportError, type TransportPresence } from '@ssekit/core';
 import type { Redis } from 'ioredis';
 import type { ResolvedOptions } from './options.js';
 import { BEAT, JOIN, LEAVE, LIST, RECONCILE, runScript } from './presence-scripts.js';
@@ -37,6 +37,7 @@ interface LocalSession {
   readonly topic: string;
   readonly field: string;
   readonly clientId: string;
+  readonly notices: PresenceFrames | undefined;
 }
 
 /**
@@ -45,9 +46,10 @@ interface LocalSession {
  * each session is written once when it joins and once when it leaves, and each node refreshes
  * only its own expiry (one `ZADD` per `interval`, whatever its number of clients). Sessions
  * count only while their node is alive; a node that expired is removed by the first heartbeat
- * of another one, in one script, which returns the clients that left so that node publishes
- * their leave notices. A node that finds its sessions gone from Redis (Redis restarted, or it
- * was taken for dead) writes them again.
+ * of another one, in one script, which also appends the leave notices of the clients that left
+ * (stored when they joined). Notices are appended by the script that makes the change, so they
+ * are in the stream in the order of the changes. A node that finds its sessions gone from Redis
+ * (Redis restarted, or it was taken for dead) writes them again.
  */
 export function createRedisPresence(
   writer: Redis,
@@ -62,22 +64,13 @@ export function createRedisPresence(
   const nodes = `${prefix}:nodes`;
   const nodeId = randomUUID();
   const local = new Map<string, LocalSession>();
-  const listeners = new Set<(change: PresenceChange) => void>();
   let timer: ReturnType<typeof setInterval> | undefined;
   let registeredOnce = false;
   let needsReconcile = false;
   let beating = false;
   let closed = false;
 
-  const emit = (change: PresenceChange) => {
-    for (const listener of listeners) {
-      try {
-        listener(change);
-      } catch (error) {
-        resolved.onError(error);
-      }
-    }
-  };
+  const common = [prefix, resolved.streamKey, String(resolved.maxLength), resolved.approximateTrim ? '1' : '0'];
 
   /** Redis said this node was not registered: if it was before, Redis lost what this node wrote. */
   const registered = (flag: unknown) => {
@@ -87,28 +80,19 @@ export function createRedisPresence(
 
   const reconcile = async () => {
     needsReconcile = false;
-    const args: string[] = [prefix, nodeId, String(ttl)];
-    for (const session of local.values()) args.push(session.topic, session.field, session.clientId);
-    const reply = (await runScript(writer, RECONCILE, [nodes], args)) as Array<string | number>;
-    for (let i = 0; i + 3 < reply.length; i += 4) {
-      emit({
-        kind: reply[i] as 'join' | 'leave',
-        topic: String(reply[i + 1]),
-        clientId: String(reply[i + 2]),
-        sessions: Number(reply[i + 3]),
-      });
+    const args: string[] = [...common, nodeId, String(ttl)];
+    for (const { topic, field, clientId, notices } of local.values()) {
+      args.push(topic, field, clientId, notices?.join ?? '', notices?.leave ?? '');
     }
+    await runScript(writer, RECONCILE, [nodes], args);
   };
 
   const beat = async () => {
     if (beating || closed || writer.status !== 'ready') return;
     beating = true;
     try {
-      const reply = (await runScript(writer, BEAT, [nodes], [prefix, nodeId, ttl, DEAD_PER_BEAT])) as Array<string | number>;
+      const reply = (await runScript(writer, BEAT, [nodes], [...common, nodeId, ttl, DEAD_PER_BEAT])) as unknown[];
       registered(reply[0]);
-      for (let i = 1; i + 2 < reply.length; i += 3) {
-        emit({ kind: 'leave', topic: String(reply[i]), clientId: String(reply[i + 1]), sessions: Number(reply[i + 2]) });
-      }
       if (needsReconcile) await reconcile();
     } catch (cause) {
       needsReconcile = true;
@@ -132,13 +116,14 @@ export function createRedisPresence(
   };
 
   return {
-    async join(topic, clientId, sessionId) {
+    async join(topic, clientId, sessionId, notices) {
       const field = `${nodeId}/${sessionId}`;
       // Known locally before Redis answers: a heartbeat that reconciles meanwhile includes it.
-      local.set(`${field}\n${topic}`, { topic, field, clientId });
+      local.set(`${field}\n${topic}`, { topic, field, clientId, notices });
       try {
         await ready('join a presence');
-        const reply = (await runScript(writer, JOIN, [nodes], [prefix, nodeId, ttl, topic, field, clientId])) as number[];
+        const args = [...common, nodeId, ttl, topic, field, clientId, notices?.join ?? '', notices?.leave ?? ''];
+        const reply = (await runScript(writer, JOIN, [nodes], args)) as number[];
         registered(reply[0]);
         return Number(reply[2]);
       } catch (cause) {
@@ -154,7 +139,7 @@ export function createRedisPresence(
       if (!local.delete(`${field}\n${topic}`)) return undefined;
       try {
         await ready('leave a presence');
-        const left = Number(await runScript(writer, LEAVE, [], [prefix, nodeId, topic, field]));
+        const left = Number(await runScript(writer, LEAVE, [], [...common, nodeId, topic, field]));
         return left < 0 ? undefined : left;
       } catch (cause) {
         needsReconcile = true;
@@ -168,7 +153,7 @@ export function createRedisPresence(
       await ready('list a presence');
       let reply: Array<string | number>;
       try {
-        reply = (await runScript(writer, LIST, [nodes, `${prefix}:s:${topic}`], [])) as Array<string | number>;
+        reply = (await runScript(writer, LIST, [nodes, `${prefix}:s:${topic}`], common)) as Array<string | number>;
       } catch (cause) {
         throw new SseTransportError(`Redis could not list the presence of "${topic}".`, { cause });
       }
@@ -177,20 +162,11 @@ export function createRedisPresence(
       return entries;
     },
 
-    watch(listener) {
-      listeners.add(listener);
-      start();
-      return () => {
-        listeners.delete(listener);
-      };
-    },
-
     /** Stops the heartbeat and removes what this node still has in Redis (its streams' leaves normally did). */
     async close() {
       if (closed) return;
       closed = true;
       clearInterval(timer);
-      listeners.clear();
       if (!registeredOnce || writer.status !== 'ready') return;
       local.clear();
       await reconcile().catch(() => {});

@@ -50,9 +50,9 @@ const notices = (reader: SseReader) =>
     .map((event) => `${event.event.slice(7)} ${(JSON.parse(event.data) as { clientId: string }).clientId}`);
 
 /** Publishes a marker through `node` and waits until every reader has it: a notice sent before it is then in view. */
-async function settle(node: TestNode, watchers: SseReader[]): Promise<void> {
+async function settle(node: TestNode, watchers: SseReader[], topic = 'room'): Promise<void> {
   const marker = `m${Math.random()}`;
-  await node.publish(['room'], { event: 'marker', data: marker });
+  await node.publish([topic], { event: 'marker', data: marker });
   for (const reader of watchers) await waitFor(() => reader.events.some((event) => event.data === marker), 'the marker', 5_000);
 }
 
@@ -61,6 +61,33 @@ it('refuses a heartbeat interval that is not under the ttl', () => {
   expect(() => createRedisTransport({ redis, presence: { ttl: 1_000, interval: 1_000 } })).toThrow(/must be less than presence.ttl/);
   expect(() => createRedisTransport({ redis, presence: { ttl: 0 } })).toThrow(/positive integer/);
   redis.disconnect();
+});
+
+it('keeps notices in the order of the changes while a client hops between the nodes', async () => {
+  const [a, b] = nodes as [TestNode, TestNode];
+  const watcher = await open(a, 'wh', 'room:hop');
+  let current = await open(a, 'flip', 'room:hop');
+  for (let hop = 1; hop <= 20; hop++) {
+    // Half the hops open the next session first, half close the old one first: both at once.
+    const next = open(hop % 2 ? b : a, 'flip', 'room:hop');
+    current.close();
+    current = await next;
+  }
+  current.close();
+  const deadline = Date.now() + 10_000;
+  while (JSON.stringify(await presence(a, 'room:hop')).includes('flip')) {
+    if (Date.now() > deadline) throw new Error('flip is still present 10 s after its last session closed');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  // Its last leave was appended with the change itself: before this marker.
+  await settle(a, [watcher], 'room:hop');
+  const flips = notices(watcher).filter((notice) => notice.endsWith(' flip'));
+  expect(flips.length).toBeGreaterThanOrEqual(2);
+  expect(flips.at(-1)).toBe('leave flip');
+  // Every join is followed by its leave, never two of a kind in a row: a subscriber that applies
+  // them in order ends with the truth.
+  expect(flips.every((notice, i) => notice === (i % 2 === 0 ? 'join flip' : 'leave flip'))).toBe(true);
+  watcher.close();
 });
 
 it('lists, notifies on both nodes, and removes a SIGKILLed node’s clients within ttl + interval', async () => {
