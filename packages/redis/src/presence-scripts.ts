@@ -106,11 +106,13 @@ return removed[2]
 /**
  * The clients on a topic, counting only sessions of nodes that are alive (a node that died is
  * left out from the moment it expires, before a heartbeat removes its sessions).
- * KEYS[1] nodes, KEYS[2] the topic's sessions; ARGV the common four.
+ * KEYS[1] nodes, KEYS[2] the topic's sessions, KEYS[3] its per-client counts; ARGV the common four.
  * Returns {client, sessions, client, sessions, …}.
  */
 export const LIST = `${COMMON}
 local at = now()
+-- No node has expired (the usual case): the per-client counts are the answer, one per client.
+if redis.call('ZCOUNT', KEYS[1], '-inf', at) == 0 then return redis.call('HGETALL', KEYS[3]) end
 local all = redis.call('HGETALL', KEYS[2])
 local alive, counts, order = {}, {}, {}
 for i = 1, #all, 2 do

@@ -153,7 +153,7 @@ export function createRedisPresence(
       await ready('list a presence');
       let reply: Array<string | number>;
       try {
-        reply = (await runScript(writer, LIST, [nodes, `${prefix}:s:${topic}`], common)) as Array<string | number>;
+        reply = (await runScript(writer, LIST, [nodes, `${prefix}:s:${topic}`, `${prefix}:c:${topic}`], common)) as Array<string | number>;
       } catch (cause) {
         throw new SseTransportError(`Redis could not list the presence of "${topic}".`, { cause });
       }
