@@ -76,6 +76,11 @@ describe.each(FRAMEWORKS)('the demo on %s', (framework) => {
     expect(adaState.sent).toEqual([expect.objectContaining({ to: 'grace', sessions: 1 })]);
     const graceAfter = await waitForState(grace.page, 'the reply to be sent', (s) => s.sent.length > 0);
     expect(graceAfter.inbox).toHaveLength(1);
+
+    // The online list follows the broker's presence: grace's last tab closes, she leaves it.
+    await grace.context.close();
+    const alone = await waitForState(ada.page, 'grace gone from the online list', (s) => !s.online.includes('grace'));
+    expect(alone.online).toEqual(['ada']);
   });
 
   it('resumes a dropped connection with Last-Event-ID and no gap in the ticks', async () => {

@@ -61,6 +61,7 @@ const BROKER_OPTION_KEYS = {
   retry: true,
   maxDuration: true,
   resumable: true,
+  presence: true,
   closeTimeout: true,
   onConnect: true,
   onDisconnect: true,

@@ -5,6 +5,7 @@ import type { AdmissionOptions } from './admission.js';
 import type { CloseReason, Connection } from './connection.js';
 import type { EncodeOptions } from './encode.js';
 import type { MemoryTransportOptions } from './memory-transport.js';
+import type { PresenceOptions } from './presence.js';
 import type { ErrorHandler } from './report.js';
 import type { ResumableOptions, ResumableSettings } from './resumable/options.js';
 import type { EventSchemas } from './schemas.js';
@@ -82,6 +83,18 @@ export interface BrokerOptions<P = unknown, R = unknown> extends AdmissionOption
    * @default 5_000
    */
   closeTimeout?: number;
+  /**
+   * Presence: which topics record who is subscribed (`broker.presence(topic)`, across every node
+   * sharing the transport) and which send `ssekit:join` / `ssekit:leave` to their subscribers.
+   * Recording costs one transport call when a stream joins or leaves a topic, never per event.
+   * `false` records nothing.
+   * @default every topic recorded, no notices
+   * @example
+   * ```ts fragment
+   * createBroker({ presence: { notify: (topic) => topic.startsWith('room:') } });
+   * ```
+   */
+  presence?: PresenceOptions | false;
   /** Called when a stream opens. */
   // biome-ignore lint/suspicious/noExplicitAny: streams of the broker's event map, whatever it is
   onConnect?: (connection: Connection<any, P>) => void;

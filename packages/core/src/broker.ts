@@ -13,6 +13,8 @@ import { isSseError, SseClosedError } from './errors.js';
 import { createFanOut } from './fan-out.js';
 import { EMPTY_COMMENT, startHeartbeat } from './heartbeat.js';
 import { createMemoryTransport } from './memory-transport.js';
+import type { Presence } from './presence.js';
+import { PresenceTracker } from './presence-tracker.js';
 import { Publisher } from './publisher.js';
 import type { RegisteredEvents, RegisteredPrincipal, RegisteredTopics } from './register.js';
 import { holdForReplay, replay } from './replay.js';
@@ -94,6 +96,21 @@ export interface Broker<E extends EventMap = EventMap, P = unknown, T extends To
    * Resolves to false for an unknown stream or another client's.
    */
   stopStream(id: string, clientId?: string): Promise<boolean>;
+  /**
+   * Who is subscribed to `topic` right now, on every node sharing the transport: each client
+   * once, with its count of open sessions. Only what route code asks for is revealed: check that
+   * the asker may see the topic before answering with it. Kept by the transport (in memory, or
+   * `@ssekit/redis` across nodes, where a dead node's clients leave within its `presence.ttl`).
+   * @throws {@link SseError} (`PRESENCE_UNAVAILABLE`) rejected when the transport keeps no
+   *   presence or `BrokerOptions.presence` does not track the topic; `SseTransportError` when the
+   *   transport cannot answer.
+   * @example
+   * ```ts
+   * const { clients } = await broker.presence('room:lobby');
+   * console.log(clients.map((client) => `${client.clientId} (${client.sessions} tabs)`));
+   * ```
+   */
+  presence(topic: TopicName<T>): Promise<Presence>;
   /** Subscribes an open stream to more topics (not authorized again: check before calling); same as `connection.subscribe`. */
   subscribe(connection: Connection<E, P, T>, topics: readonly TopicName<T>[]): void;
   /** Removes topics from an open stream; same as `connection.unsubscribe`. */
@@ -185,14 +202,19 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
     schedule: (stream, chunk, batchIndex) => scheduler.enqueue(stream, chunk, batchIndex),
     flush: (stream) => scheduler.flush(stream),
     join: (stream, topics) => {
-      for (const topic of topics) channels.join(stream, topicChannel(topic));
+      const added = topics.filter((topic) => !stream.channels.includes(topicChannel(topic)));
+      for (const topic of added) channels.join(stream, topicChannel(topic));
+      presence.joined(stream, added);
     },
     leave: (stream, topics) => {
-      for (const topic of topics) channels.leave(stream, topicChannel(topic));
+      const removed = topics.filter((topic) => stream.channels.includes(topicChannel(topic)));
+      for (const topic of removed) channels.leave(stream, topicChannel(topic));
+      presence.left(stream, removed);
     },
     release: (stream, reason) => {
       if (!open.delete(stream)) return;
       if (diagnostics.streamClose.hasSubscribers || diagnostics.slowDrop.hasSubscribers) publishClose(stream, reason);
+      presence.left(stream, topicsOf(stream.channels));
       channels.leaveAll(stream);
       capacity.remove(stream.clientId);
       stats.connections = open.size;
@@ -223,6 +245,7 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
   );
 
   const publisher = new Publisher(transport, encodeOptions, stats, options.schemas);
+  const presence = new PresenceTracker(transport.presence, options.presence, report as StreamHost['report']);
   const resumables = new Resumables(options.resumable ?? {}, transport.resumable, encodeOptions, (error, streamId) =>
     report(error, { phase: 'produce', streamId }),
   );
@@ -363,6 +386,7 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
         false,
       );
       for (const topic of admitted.topics) channels.join(stream, topicChannel(topic));
+      presence.joined(stream, topicsOf(stream.channels));
       if (diagnostics.streamOpen.hasSubscribers) {
         diagnostics.streamOpen.publish({
           connection: stream,
@@ -384,6 +408,8 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
       return resumables.start(source, streamOptions as ResumableOptions);
     },
     stopStream: (id, clientId) => resumables.stop(id, clientId),
+
+    presence: (topic) => presence.list(topic),
 
     subscribe: (connection, topics) => connection.subscribe(topics),
     unsubscribe: (connection, topics) => connection.unsubscribe(topics),
@@ -416,6 +442,8 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
     stopHeartbeat();
     unsubscribeTransport();
     await Promise.all([...open].map(endAndWait));
+    // The streams' leaves (and their notices) reach the transport before it closes.
+    await presence.settled(closeTimeout);
     await transport.close();
   }
 

@@ -15,7 +15,8 @@ export type SseErrorCode =
   | 'TRANSPORT_FAILED'
   | 'REJECTED'
   | 'HOOK_FAILED'
-  | 'NOT_INSTALLED';
+  | 'NOT_INSTALLED'
+  | 'PRESENCE_UNAVAILABLE';
 
 const brand = Symbol.for('ssekit.error');
 

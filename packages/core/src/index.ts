@@ -60,6 +60,14 @@ export {
 export type { GapReason } from './gap.js';
 export { HTTP2_FORBIDDEN_HEADERS, SSE_HEADERS } from './headers.js';
 export { createMemoryTransport, type MemoryTransportOptions } from './memory-transport.js';
+export {
+  JOIN_EVENT,
+  LEAVE_EVENT,
+  type Presence,
+  type PresenceEvents,
+  type PresenceNotice,
+  type PresenceOptions,
+} from './presence.js';
 export type { Register, RegisteredEvents, RegisteredPrincipal, RegisteredTopics } from './register.js';
 export { type ErrorContext, type ErrorHandler, type ErrorPhase, logStreamError } from './report.js';
 export {
@@ -86,6 +94,16 @@ export type { AppendResult, ResumableStore, StoredRead, StoredStreamInfo } from 
 export type { EventSchemas, StandardResult, StandardSchema } from './schemas.js';
 export type { Sink } from './sink.js';
 export { isStreamSource, type StreamBody, type StreamSource } from './source.js';
-export type { ReplayResult, Transport, TransportGap, TransportListener, TransportMessage, TransportStats } from './transport.js';
+export type {
+  PresenceEntry,
+  PresenceFrames,
+  ReplayResult,
+  Transport,
+  TransportGap,
+  TransportListener,
+  TransportMessage,
+  TransportPresence,
+  TransportStats,
+} from './transport.js';
 export type { EventMap, EventOf, TopicEvents, TopicMap, TopicName } from './types.js';
 export { createWebSink, fromFetchRequest, type WebSink, type WebSinkOptions } from './web-sink.js';

@@ -1,3 +1,4 @@
+import { createMemoryPresence } from './memory-presence.js';
 import type { ReplayResult, Transport, TransportListener, TransportMessage } from './transport.js';
 import { encodeWire, frameOf } from './wire.js';
 
@@ -60,6 +61,9 @@ interface ChannelLog {
 /**
  * The default transport: delivers synchronously inside this process and keeps a replay history
  * per channel, bounded by count and age.
+ *
+ * It keeps presence too (who is subscribed to which topic, for `broker.presence()`), for the
+ * brokers of this process that share it.
  *
  * Ids it assigns are `<epoch ms>-<sequence>`: increasing, orderable, and never reused after a
  * restart, so an id from an earlier process is reported as a gap instead of matching a new event.
@@ -140,13 +144,17 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
     if (entry.holders > 0) byId.set(entry.id, entry);
   };
 
+  const publish = (channelNames: readonly string[], frame: string, id?: string): string => {
+    const entry = new Entry(id ?? nextId(), channelNames, frame, ++seq, now());
+    if (historySize > 0) store(entry);
+    for (const listener of listeners) listener.message(entry);
+    return entry.id;
+  };
+  const presence = createMemoryPresence(publish);
+
   return {
-    publish(channelNames, frame, id) {
-      const entry = new Entry(id ?? nextId(), channelNames, frame, ++seq, now());
-      if (historySize > 0) store(entry);
-      for (const listener of listeners) listener.message(entry);
-      return entry.id;
-    },
+    presence,
+    publish,
 
     subscribe(listener) {
       listeners.add(listener);

@@ -13,8 +13,10 @@ import type { Connection } from './connection.js';
  * - `hook`: the broker's `onConnect` or `onDisconnect` hook threw.
  * - `produce`: a resumable stream's source threw (its readers got `ssekit:error`), or its store
  *   failed; no connection is involved, `streamId` names the stream.
+ * - `presence`: the transport could not record a stream joining or leaving a topic's presence,
+ *   or a join/leave notice could not be published; `topic` names the topic.
  */
-export type ErrorPhase = 'open' | 'pipe' | 'hook' | 'produce';
+export type ErrorPhase = 'open' | 'pipe' | 'hook' | 'produce' | 'presence';
 
 /** The second argument of `BrokerOptions.onError`: narrow on `phase` to reach the connection. */
 export type ErrorContext<P = unknown> =
@@ -34,6 +36,14 @@ export type ErrorContext<P = unknown> =
       readonly streamId: string;
       readonly connection?: undefined;
       readonly hook?: undefined;
+    }
+  | {
+      readonly phase: 'presence';
+      /** The topic whose presence could not be updated. */
+      readonly topic: string;
+      readonly connection?: undefined;
+      readonly hook?: undefined;
+      readonly streamId?: undefined;
     };
 
 /** The handler `BrokerOptions.onError` takes. */
@@ -46,6 +56,10 @@ export type ErrorHandler<P = unknown> = (error: unknown, context: ErrorContext<P
 export function logStreamError(error: unknown, context: ErrorContext): void {
   if (context.phase === 'produce') {
     console.error(`[ssekit] the producer of resumable stream ${context.streamId} failed:`, error);
+    return;
+  }
+  if (context.phase === 'presence') {
+    console.error(`[ssekit] the presence of topic ${context.topic} could not be updated:`, error);
     return;
   }
   const { phase, connection, hook } = context;

@@ -87,6 +87,52 @@ export interface TransportStats {
   readonly gapsReported: number;
 }
 
+/** One client present on a topic (see {@link TransportPresence.list}). */
+export interface PresenceEntry {
+  /** The client key (`clientId` hook or stream option; a session's own id without one). */
+  readonly clientId: string;
+  /** Its open sessions subscribed to the topic, on every node. */
+  readonly sessions: number;
+}
+
+/**
+ * The notices of one client on one topic (see {@link TransportPresence.join}): complete event
+ * blocks without an `id` line, ending with the blank line, as `TransportMessage.frame`.
+ */
+export interface PresenceFrames {
+  /** Published on the topic when this session is the client's first there. */
+  readonly join: string;
+  /** Published on the topic when the client's last session leaves it or expires. */
+  readonly leave: string;
+}
+
+/**
+ * Who is subscribed to which topic, across every broker sharing the transport. The broker calls
+ * `join` when a stream subscribes to a topic and `leave` when it unsubscribes or ends, never per
+ * event. Session ids are unique per broker; the transport makes them unique across brokers.
+ *
+ * Join and leave notices are the transport's to publish, atomically with the change they report
+ * (in one script, one lock): then they reach subscribers in the order of the changes, even when
+ * a client leaves on one node and comes back on another at the same moment, and a dead node's
+ * clients still get their leave notices.
+ */
+export interface TransportPresence {
+  /**
+   * Records one session of `clientId` on `topic`; resolves to the client's sessions on it after
+   * (`1`: it just joined). With `notices`, publishes `notices.join` on the topic (channel
+   * `#topic`) when this is the client's first session, and keeps `notices.leave` to publish when
+   * its last session leaves or expires.
+   */
+  join(topic: string, clientId: string, sessionId: string, notices?: PresenceFrames): number | Promise<number>;
+  /**
+   * Removes one session; resolves to the client's sessions left on the topic (`0`: it left), or
+   * `undefined` when the session was not recorded (already expired or never joined).
+   */
+  leave(topic: string, clientId: string, sessionId: string): number | undefined | Promise<number | undefined>;
+  /** The clients present on `topic`, each once with its count of sessions, sorted by client id. */
+  list(topic: string): readonly PresenceEntry[] | Promise<readonly PresenceEntry[]>;
+}
+
 /** Carries published events to every broker that shares it, and remembers them for replay. */
 export interface Transport {
   /**
@@ -118,6 +164,11 @@ export interface Transport {
    * (so a resume works on any node). Without it the broker keeps them in memory.
    */
   readonly resumable?: ResumableStore;
+  /**
+   * Who is subscribed to which topic, across every broker sharing the transport
+   * (`broker.presence(topic)`, join/leave notices). Without it the broker has no presence.
+   */
+  readonly presence?: TransportPresence;
   /**
    * The transport's counters: how far its reader is behind, reconnects and lost-history notices.
    * Transports that deliver synchronously can leave it out.

@@ -6,6 +6,7 @@
  * @module
  */
 export type { RedisTransportOptions } from './options.js';
+export type { RedisPresenceOptions } from './presence.js';
 export { createRedisTransport } from './redis-transport.js';
 export { RedisUrlError } from './redis-url.js';
 export { createResumableStore, type ResumableStoreOptions } from './resumable.js';

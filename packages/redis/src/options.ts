@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import type { RedisPresenceOptions } from './presence.js';
 
 /**
  * Options of {@link createRedisTransport}.
@@ -96,6 +97,8 @@ export interface RedisTransportOptions {
    * @default 10_000
    */
   resumableLease?: number;
+  /** Presence across nodes: how long a dead node's clients stay present, how often nodes say they are alive. */
+  presence?: RedisPresenceOptions;
 }
 
 /** {@link RedisTransportOptions} with every default applied. */

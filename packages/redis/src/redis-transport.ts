@@ -2,6 +2,7 @@ import { SseEncodeError, SseTransportError, type Transport, type TransportListen
 import { openWriter } from './connections.js';
 import { entryFields } from './entry.js';
 import { type RedisTransportOptions, resolveOptions } from './options.js';
+import { createRedisPresence } from './presence.js';
 import { notSent, publishFailure } from './publish-error.js';
 import { appendEntry } from './publish-script.js';
 import { ReadLoop } from './read-loop.js';
@@ -38,6 +39,9 @@ import { checkStreamKey } from './stream-key.js';
  * delivered and the newest), how often its connection was re-established (`reconnects`) and how
  * many lost-history notices it reported (`gapsReported`).
  *
+ * It keeps presence across nodes (`broker.presence(topic)`, join/leave notices): a node that
+ * dies without closing has its clients removed within `presence.ttl` (see `RedisPresenceOptions`).
+ *
  * @example
  * ```ts
  * import { createBroker } from '@ssekit/core';
@@ -68,6 +72,7 @@ export function createRedisTransport(options: RedisTransportOptions): Transport 
   });
   let closed = false;
   const resumable = createRedisResumableStore(writer, template, resolved);
+  const presence = createRedisPresence(writer, resolved, options.presence);
 
   const ensureOpen = (doing: string) => {
     if (closed) throw new SseTransportError(`Cannot ${doing}: the Redis transport is closed.`);
@@ -75,6 +80,7 @@ export function createRedisTransport(options: RedisTransportOptions): Transport 
 
   return {
     resumable,
+    presence,
 
     async publish(channels, frame, id) {
       ensureOpen('publish');
@@ -145,6 +151,7 @@ export function createRedisTransport(options: RedisTransportOptions): Transport 
       listeners.clear();
       await loop.stop();
       await resumable.close();
+      await presence.close();
       // QUIT lets publishes already in flight get their answer; it fails at once if Redis is down.
       await writer.quit().catch(() => {});
       writer.disconnect();

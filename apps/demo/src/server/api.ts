@@ -1,5 +1,13 @@
 import type { Broker, Connection } from '@ssekit/core';
-import { type DropRequest, type Events, type Framework, type NotifyRequest, type NotifyResponse, USER_NAME } from '../shared/events.js';
+import {
+  type DropRequest,
+  type Events,
+  type Framework,
+  LOBBY,
+  type NotifyRequest,
+  type NotifyResponse,
+  USER_NAME,
+} from '../shared/events.js';
 import { type User, userFromAuthorization } from './auth.js';
 
 /** What a route answers, whatever the framework: a status and an optional JSON body. */
@@ -16,11 +24,18 @@ const MAX_TEXT = 280;
  */
 export function createApi(broker: Broker<Events, User>, framework: Framework, peer?: string) {
   return {
-    /** Greets a stream that just opened: the page learns its session id (for "drop") and the framework. */
+    /**
+     * Greets a stream that just opened: the page learns its session id (for "drop") and the
+     * framework, then who is online (the lobby's presence; join/leave notices keep it current).
+     */
     welcome(connection: Connection | Connection<Events, User>): void {
       if (connection.closed) return; // the client left while the stream was opening
       const hello: Events['hello'] = { sessionId: connection.id, user: connection.clientId, framework, ...(peer && { peer }) };
       connection.send({ event: 'hello', data: hello });
+      void broker
+        .presence(LOBBY)
+        .then(({ clients }) => connection.send({ event: 'presence', data: { users: clients.map((client) => client.clientId) } }))
+        .catch(() => {}); // a stream without the lobby (or already closed) has no list to show
     },
 
     /** `POST /api/notify`: a notification to every open session of one user, and to no one else. */

@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from 'react';
-import type { Events } from '../shared/events.js';
+import { type Events, updateOnline } from '../shared/events.js';
 import { post } from '../web/api.js';
 import { resetSeq, trackSeq } from '../web/seq.js';
 import type { ReactDemoState } from './state.js';
@@ -140,6 +140,8 @@ export function Notifications({ state, peer }: { state: ReactDemoState; peer: st
   useDemoStream(state, {
     events: {
       presence: (data) => setOnline(data.users),
+      'ssekit:join': (data) => setOnline((online) => updateOnline(online, data.clientId, true)),
+      'ssekit:leave': (data) => setOnline((online) => updateOnline(online, data.clientId, false)),
       notification: (data) => {
         state.inbox.push(data);
         setInbox((notes) => [data, ...notes].slice(0, 20));

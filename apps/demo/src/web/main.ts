@@ -1,5 +1,5 @@
 import { createClient } from '@ssekit/client';
-import type { Events } from '../shared/events.js';
+import { type Events, updateOnline } from '../shared/events.js';
 import { createAssistantPanel } from './assistant-panel.js';
 import { createConnectionPanel } from './connection-panel.js';
 import { createLog } from './log.js';
@@ -63,10 +63,21 @@ client.on('notification', (data, event) => {
   log.add('notification', `${data.from} → ${data.to}: ${data.text}`, event.id, replayed);
   notifications.render();
 });
-client.on('presence', (data, event) => {
-  const replayed = received(event.id);
+client.on('presence', (data) => {
   state.online = data.users;
-  log.add('presence', `online: ${data.users.join(', ') || 'nobody'}`, event.id, replayed);
+  log.add('presence', `online: ${data.users.join(', ') || 'nobody'}`);
+  notifications.render();
+});
+client.on('ssekit:join', (data, event) => {
+  const replayed = received(event.id);
+  state.online = updateOnline(state.online, data.clientId, true);
+  log.add('presence', `${data.clientId} joined`, event.id, replayed);
+  notifications.render();
+});
+client.on('ssekit:leave', (data, event) => {
+  const replayed = received(event.id);
+  state.online = updateOnline(state.online, data.clientId, false);
+  log.add('presence', `${data.clientId} left`, event.id, replayed);
   notifications.render();
 });
 

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { stopChild, track, waitForOutput } from '@ssekit/test-utils';
 
 /** The adapters a test server can run on (see test/nodes). */
-export type NodeKind = 'fastify' | 'express' | 'hono';
+export type NodeKind = 'fastify' | 'express' | 'hono' | 'presence';
 
 /** A test server in a child process: a broker on the Redis transport behind one adapter. */
 export interface TestNode {
