@@ -22,11 +22,15 @@ const advance = () => {
   }
 };
 
+/** After the I/O phase of this turn (`setImmediate`: Bun, Deno, Node), else a zero-delay timer (Workers). */
+const later: (callback: () => void) => unknown =
+  typeof globalThis.setImmediate === 'function' ? globalThis.setImmediate : (callback) => setTimeout(callback, 0);
+
 function arm(): void {
   armed = true;
-  const timer: unknown = setTimeout(advance, 0);
+  const handle = later(advance);
   // Bun and Node return an object with `unref`; Deno a number (its zero-delay timer ends at once).
-  (timer as { unref?: () => void } | undefined)?.unref?.();
+  (handle as { unref?: () => void } | undefined)?.unref?.();
 }
 
 /** The current turn's number; the count moves on once the event loop has come round again. */

@@ -88,8 +88,14 @@ export function createWebSink(options: WebSinkOptions = {}): WebSink {
     }
     finish();
   };
-  /** Bytes in the stream's queue that the runtime has not taken. */
+  /** Bytes in the stream's queue that the runtime has not taken (reading it costs: see `queue`). */
   const queued = () => -(controller.desiredSize ?? 0);
+  /**
+   * At least the bytes in the stream's queue: what {@link queued} said last, plus what was
+   * enqueued since (the runtime may have taken some). The stream is read again only when this
+   * bound is too high to answer, about once per two turns of a client that keeps up.
+   */
+  let queue = 0;
   const closeNow = () => {
     controller.close();
     finish();
@@ -103,6 +109,7 @@ export function createWebSink(options: WebSinkOptions = {}): WebSink {
       given += chunk.byteLength;
       controller.enqueue(chunk);
     }
+    queue += given;
     held = taken === held.length ? [] : held.slice(taken);
     heldBytes -= given;
   };
@@ -116,6 +123,7 @@ export function createWebSink(options: WebSinkOptions = {}): WebSink {
       // chunk and the queue is empty: the drain signal.
       pull() {
         if (closed) return;
+        queue = 0;
         if (held.length > 0) return release(); // drain comes once the runtime has taken these too
         if (ending) return closeNow();
         if (drainListeners.size > 0) {
@@ -138,12 +146,17 @@ export function createWebSink(options: WebSinkOptions = {}): WebSink {
   const sink: Sink = {
     write(chunk) {
       if (closed || ending) return false;
-      recent.add(chunk.byteLength);
-      const before = held.length === 0 ? queued() : highWaterMark;
-      if (before < highWaterMark) {
-        controller.enqueue(chunk);
-        // A waiting runtime took the chunk at once: look again only when it may not have.
-        return before + chunk.byteLength < highWaterMark || queued() < highWaterMark;
+      const size = chunk.byteLength;
+      recent.add(size);
+      if (held.length === 0) {
+        if (queue + size >= highWaterMark) queue = queued();
+        if (queue < highWaterMark) {
+          controller.enqueue(chunk);
+          queue += size;
+          if (queue < highWaterMark) return true;
+          queue = queued(); // a waiting runtime takes a chunk at once
+          return queue < highWaterMark;
+        }
       }
       held.push(chunk);
       heldBytes += chunk.byteLength;
@@ -151,7 +164,11 @@ export function createWebSink(options: WebSinkOptions = {}): WebSink {
       return false;
     },
     get bufferedBytes() {
-      return closed ? 0 : Math.max(0, queued() + heldBytes - recent.total);
+      if (closed) return 0;
+      const fresh = recent.total;
+      if (queue + heldBytes <= fresh) return 0; // even the bound holds nothing older
+      queue = queued();
+      return Math.max(0, queue + heldBytes - fresh);
     },
     get closed() {
       return closed;
