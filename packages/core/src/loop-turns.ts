@@ -22,15 +22,14 @@ const advance = () => {
   }
 };
 
-/** After the I/O phase of this turn (`setImmediate`: Bun, Deno, Node), else a zero-delay timer (Workers). */
-const later: (callback: () => void) => unknown =
-  typeof globalThis.setImmediate === 'function' ? globalThis.setImmediate : (callback) => setTimeout(callback, 0);
-
+// A zero-delay timer, not `setImmediate`: Deno runs an unref'd immediate late (or not at all)
+// while only its HTTP server is busy, and Workers have none. Timers fire at most every millisecond,
+// so a "turn" here is a turn of the loop or a millisecond, whichever is longer.
 function arm(): void {
   armed = true;
-  const handle = later(advance);
+  const timer: unknown = setTimeout(advance, 0);
   // Bun and Node return an object with `unref`; Deno a number (its zero-delay timer ends at once).
-  (handle as { unref?: () => void } | undefined)?.unref?.();
+  (timer as { unref?: () => void } | undefined)?.unref?.();
 }
 
 /** The current turn's number; the count moves on once the event loop has come round again. */
