@@ -50,170 +50,203 @@ export interface WebSink {
  * ```
  */
 export function createWebSink(options: WebSinkOptions = {}): WebSink {
-  const highWaterMark = options.highWaterMark ?? 65_536;
-  const dropTimeout = options.dropTimeout ?? 10_000;
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
-  let closed = false;
-  /** `end()` was called while chunks were still queued: close once the consumer has taken them. */
-  let ending = false;
-  /** Chunks past the high-water mark, not yet handed to the stream. */
-  let held: Uint8Array[] = [];
-  let heldBytes = 0;
-  const recent = new RecentBytes();
-  const drainListeners = new Set<() => void>();
-  const closeListeners: Array<() => void> = [];
-  /** Resolves the parked `pull` (see there), when there is one. */
-  let unpark: (() => void) | undefined;
+  const sink = new StreamSink(options.highWaterMark ?? 65_536, options.dropTimeout ?? 10_000, options.signal);
+  return { sink, stream: sink.stream, headers: SSE_HEADERS };
+}
 
-  const wake = () => {
-    const resolve = unpark;
-    unpark = undefined;
-    resolve?.();
-  };
-  const finish = () => {
-    if (closed) return;
-    closed = true;
-    options.signal?.removeEventListener('abort', onAbort);
-    drainListeners.clear();
-    held = [];
-    heldBytes = 0;
-    wake();
-    for (const listener of closeListeners.splice(0)) listener();
-  };
-  const onAbort = () => {
-    try {
-      controller.close();
-    } catch {
-      // already closed or errored
-    }
-    finish();
-  };
-  /** Bytes in the stream's queue that the runtime has not taken (reading it costs: see `queue`). */
-  const queued = () => -(controller.desiredSize ?? 0);
+const byteLength = (chunk: Uint8Array) => chunk.byteLength;
+
+/**
+ * See {@link createWebSink}. A class, not a closure over an object literal: the broker reads
+ * `bufferedBytes` and calls `write` on every sink in a fan-out, and sinks sharing one shape keep
+ * those loads monomorphic.
+ */
+class StreamSink implements Sink {
+  readonly stream: ReadableStream<Uint8Array>;
+  private controller!: ReadableStreamDefaultController<Uint8Array>;
+  private done = false;
+  /** `end()` was called while chunks were still queued: close once the consumer has taken them. */
+  private ending = false;
+  /** Chunks past the high-water mark, not yet handed to the stream. */
+  private held: Uint8Array[] = [];
+  private heldBytes = 0;
   /**
-   * At least the bytes in the stream's queue: what {@link queued} said last, plus what was
-   * enqueued since (the runtime may have taken some). The stream is read again only when this
+   * At least the bytes in the stream's queue: what {@link StreamSink.queued} said last, plus what
+   * was enqueued since (the runtime may have taken some). The stream is read again only when this
    * bound is too high to answer, about once per two turns of a client that keeps up.
    */
-  let queue = 0;
-  const closeNow = () => {
-    controller.close();
-    finish();
-  };
-  /** Hands held chunks to the stream, up to the high-water mark (at least one). */
-  const release = () => {
-    let given = 0;
-    let taken = 0;
-    while (taken < held.length && (taken === 0 || given < highWaterMark)) {
-      const chunk = held[taken++] as Uint8Array;
-      given += chunk.byteLength;
-      controller.enqueue(chunk);
-    }
-    queue += given;
-    held = taken === held.length ? [] : held.slice(taken);
-    heldBytes -= given;
-  };
+  private queue = 0;
+  private readonly recent = new RecentBytes();
+  private readonly drainListeners = new Set<() => void>();
+  private readonly closeListeners: Array<() => void> = [];
+  /** Resolves the parked `pull` (see there), when there is one. */
+  private unpark: (() => void) | undefined;
 
-  const stream = new ReadableStream<Uint8Array>(
-    {
-      start(c) {
-        controller = c;
+  constructor(
+    private readonly highWaterMark: number,
+    private readonly dropTimeout: number,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    this.stream = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.controller = controller;
+        },
+        pull: () => this.pull(),
+        cancel: () => this.finish(),
       },
       // With a high-water mark of 0 the stream calls `pull` only when the runtime waits for a
       // chunk and the queue is empty: the drain signal.
-      pull() {
-        if (closed) return;
-        queue = 0;
-        if (held.length > 0) return release(); // drain comes once the runtime has taken these too
-        if (ending) return closeNow();
-        if (drainListeners.size > 0) {
-          for (const listener of [...drainListeners]) listener();
-          return;
-        }
-        // Nobody waits for drain: park (the stream calls `pull` again only once this settles), so
-        // the runtime's every read is not a promise turn here. Held chunks, `onDrain` and `end` wake it.
-        return new Promise<void>((resolve) => {
-          unpark = resolve;
-        });
-      },
-      cancel: finish,
-    },
-    { highWaterMark: 0, size: (chunk) => chunk.byteLength },
-  );
-  if (options.signal?.aborted) onAbort();
-  else options.signal?.addEventListener('abort', onAbort, { once: true });
+      { highWaterMark: 0, size: byteLength },
+    );
+    if (signal?.aborted) this.onAbort();
+    else signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
 
-  const sink: Sink = {
-    write(chunk) {
-      if (closed || ending) return false;
-      const size = chunk.byteLength;
-      recent.add(size);
-      if (held.length === 0) {
-        if (queue + size >= highWaterMark) queue = queued();
-        if (queue < highWaterMark) {
-          controller.enqueue(chunk);
-          queue += size;
-          if (queue < highWaterMark) return true;
-          queue = queued(); // a waiting runtime takes a chunk at once
-          return queue < highWaterMark;
-        }
+  write(chunk: Uint8Array): boolean {
+    if (this.done || this.ending) return false;
+    const size = chunk.byteLength;
+    this.recent.add(size);
+    if (this.held.length === 0) {
+      if (this.queue + size >= this.highWaterMark) this.queue = this.queued();
+      if (this.queue < this.highWaterMark) {
+        this.controller.enqueue(chunk);
+        this.queue += size;
+        if (this.queue < this.highWaterMark) return true;
+        this.queue = this.queued(); // a waiting runtime takes a chunk at once
+        return this.queue < this.highWaterMark;
       }
-      held.push(chunk);
-      heldBytes += chunk.byteLength;
-      wake();
-      return false;
-    },
-    get bufferedBytes() {
-      if (closed) return 0;
-      const fresh = recent.total;
-      if (queue + heldBytes <= fresh) return 0; // even the bound holds nothing older
-      queue = queued();
-      return Math.max(0, queue + heldBytes - fresh);
-    },
-    get closed() {
-      return closed;
-    },
-    onDrain(listener) {
-      const once = () => {
-        drainListeners.delete(once);
-        listener();
-      };
-      drainListeners.add(once);
-      wake();
-      return () => drainListeners.delete(once);
-    },
-    onClose(listener) {
-      if (closed) queueMicrotask(listener);
-      else closeListeners.push(listener);
-    },
-    // The stream counts as closed only once the runtime has taken every queued chunk, so a
-    // graceful shutdown that waits for it does not exit with the last events still in the queue.
-    end() {
-      if (closed || ending) return;
-      if (held.length === 0 && queued() <= 0) return closeNow();
-      ending = true;
-      drainListeners.clear();
-      wake();
-    },
-    // Quietly: held chunks are dropped and the stream closes after what the runtime's queue still
-    // has (at most about the high-water mark). Erroring the stream would make Deno print the error
-    // for every slow client; that is left for a peer that takes nothing for `dropTimeout`.
-    abort() {
-      if (closed) return;
-      finish();
-      controller.close();
-      if (queued() <= 0) return;
-      const timer: unknown = setTimeout(() => {
-        try {
-          if (queued() > 0) controller.error(new Error('ssekit: stream dropped (slow client)'));
-        } catch {
-          // closed meanwhile
-        }
-      }, dropTimeout);
-      (timer as { unref?: () => void } | undefined)?.unref?.();
-    },
+    }
+    this.held.push(chunk);
+    this.heldBytes += size;
+    this.wake();
+    return false;
+  }
+
+  get bufferedBytes(): number {
+    if (this.done) return 0;
+    const fresh = this.recent.total;
+    if (this.queue + this.heldBytes <= fresh) return 0; // even the bound holds nothing older
+    this.queue = this.queued();
+    return Math.max(0, this.queue + this.heldBytes - fresh);
+  }
+
+  get closed(): boolean {
+    return this.done;
+  }
+
+  onDrain(listener: () => void): () => void {
+    const listeners = this.drainListeners;
+    const once = () => {
+      listeners.delete(once);
+      listener();
+    };
+    listeners.add(once);
+    this.wake();
+    return () => listeners.delete(once);
+  }
+
+  onClose(listener: () => void): void {
+    if (this.done) queueMicrotask(listener);
+    else this.closeListeners.push(listener);
+  }
+
+  // The stream counts as closed only once the runtime has taken every queued chunk, so a
+  // graceful shutdown that waits for it does not exit with the last events still in the queue.
+  end(): void {
+    if (this.done || this.ending) return;
+    if (this.held.length === 0 && this.queued() <= 0) return this.closeNow();
+    this.ending = true;
+    this.drainListeners.clear();
+    this.wake();
+  }
+
+  // Quietly: held chunks are dropped and the stream closes after what the runtime's queue still
+  // has (at most about the high-water mark). Erroring the stream would make Deno print the error
+  // for every slow client; that is left for a peer that takes nothing for `dropTimeout`.
+  abort(): void {
+    if (this.done) return;
+    this.finish();
+    this.controller.close();
+    if (this.queued() <= 0) return;
+    const timer: unknown = setTimeout(() => {
+      try {
+        if (this.queued() > 0) this.controller.error(new Error('ssekit: stream dropped (slow client)'));
+      } catch {
+        // closed meanwhile
+      }
+    }, this.dropTimeout);
+    (timer as { unref?: () => void } | undefined)?.unref?.();
+  }
+
+  private pull(): Promise<void> | undefined {
+    if (this.done) return;
+    this.queue = 0;
+    if (this.held.length > 0) return this.release(); // drain comes once the runtime has taken these too
+    if (this.ending) return this.closeNow();
+    if (this.drainListeners.size > 0) {
+      for (const listener of [...this.drainListeners]) listener();
+      return;
+    }
+    // Nobody waits for drain: park (the stream calls `pull` again only once this settles), so the
+    // runtime's every read is not a promise turn here. Held chunks, `onDrain` and `end` wake it.
+    return new Promise<void>((resolve) => {
+      this.unpark = resolve;
+    });
+  }
+
+  /** Bytes in the stream's queue that the runtime has not taken (reading it costs: see `queue`). */
+  private queued(): number {
+    return -(this.controller.desiredSize ?? 0);
+  }
+
+  /** Hands held chunks to the stream, up to the high-water mark (at least one). */
+  private release(): undefined {
+    const held = this.held;
+    let given = 0;
+    let taken = 0;
+    while (taken < held.length && (taken === 0 || given < this.highWaterMark)) {
+      const chunk = held[taken++] as Uint8Array;
+      given += chunk.byteLength;
+      this.controller.enqueue(chunk);
+    }
+    this.held = taken === held.length ? [] : held.slice(taken);
+    this.heldBytes -= given;
+    this.queue += given;
+    return undefined;
+  }
+
+  private wake(): void {
+    const resolve = this.unpark;
+    this.unpark = undefined;
+    resolve?.();
+  }
+
+  private closeNow(): undefined {
+    this.controller.close();
+    this.finish();
+    return undefined;
+  }
+
+  private finish(): void {
+    if (this.done) return;
+    this.done = true;
+    this.signal?.removeEventListener('abort', this.onAbort);
+    this.drainListeners.clear();
+    this.held = [];
+    this.heldBytes = 0;
+    this.wake();
+    for (const listener of this.closeListeners.splice(0)) listener();
+  }
+
+  private readonly onAbort = () => {
+    try {
+      this.controller.close();
+    } catch {
+      // already closed or errored
+    }
+    this.finish();
   };
-  return { sink, stream, headers: SSE_HEADERS };
 }
 
 /**
