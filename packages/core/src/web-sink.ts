@@ -155,7 +155,10 @@ class StreamSink implements Sink {
   // graceful shutdown that waits for it does not exit with the last events still in the queue.
   end(): void {
     if (this.done || this.ending) return;
-    if (this.held.length === 0 && this.queued() <= 0) return this.closeNow();
+    if (this.held.length === 0 && this.queued() <= 0) {
+      this.closeNow();
+      return;
+    }
     this.ending = true;
     this.drainListeners.clear();
     this.wake();
