@@ -66,6 +66,15 @@ describe('createWebSink', () => {
     expect(await drain(reader, Number.POSITIVE_INFINITY)).toEqual({ read: 1100, done: true });
   });
 
+  it('errors a dropped stream whose reader takes nothing for dropTimeout (the runtime then cuts the connection)', async () => {
+    const { sink, stream } = createWebSink({ highWaterMark: 1024, dropTimeout: 20 });
+    sink.write(bytes(1100));
+    sink.abort();
+    // Taking nothing for longer than dropTimeout is the scenario itself.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await expect(stream.getReader().read()).rejects.toThrow('slow client');
+  });
+
   it('ends once the reader has taken what was queued', async () => {
     const { sink, stream } = createWebSink({ highWaterMark: 1024 });
     sink.write(bytes(800));
