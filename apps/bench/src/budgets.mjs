@@ -19,6 +19,18 @@ export function checkBudgets(results) {
     add(`${variant}: heap per idle connection / baseline`, r.memory.heapPerConnection / base.memory.heapPerConnection, 1.3);
     add(`${variant}: sequence errors`, r.fanout.errors + r.burst.errors, 0);
   }
+  for (const [runtime, variants] of Object.entries(results.runtimes ?? {})) {
+    const r = variants['ssekit-hono'];
+    const runtimeBase = variants.baseline;
+    if (!r || !runtimeBase) continue;
+    add(`ssekit-hono on ${runtime}: CPU per delivered event / ${runtime} baseline`, r.fanout.usPerEvent / runtimeBase.fanout.usPerEvent, 1);
+    add(
+      `ssekit-hono on ${runtime}: burst CPU per delivered event / ${runtime} baseline burst`,
+      r.burst.usPerEvent / runtimeBase.burst.usPerEvent,
+      1,
+    );
+    add(`ssekit-hono on ${runtime}: sequence errors`, r.fanout.errors + r.burst.errors, 0);
+  }
   const slow = results.slow?.['ssekit-fastify'];
   if (slow) {
     add('slow clients: extra peak RSS / (byte cap x slow clients)', slow.extraPeakRss / (slow.cap * slow.slowClients), 1);

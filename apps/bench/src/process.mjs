@@ -1,5 +1,6 @@
 // Starts one variant's server in its own process and talks to it over IPC.
 import { execFileSync, fork } from 'node:child_process';
+import { startRuntimeServer } from './runtime-process.mjs';
 
 let nextId = 1;
 
@@ -10,9 +11,15 @@ export function pin(pid, cpu, enabled) {
 
 /**
  * Starts `variant` in a child process, pinned to core 0 when `pinned`. `brokerOptions` go to the
- * variant's `create()` (ssekit variants pass them to `createBroker`), `nodeFlags` to Node.
+ * variant's `create()` (ssekit variants pass them to `createBroker`), `nodeFlags` to Node. A
+ * `bun:<name>` or `deno:<name>` variant runs `variants/web/<name>.mjs` on that runtime.
  */
 export async function startServer(variant, { pinned, nodeFlags = [], brokerOptions = {} }) {
+  const onRuntime = /^(\w+):(.+)$/.exec(variant);
+  if (onRuntime) {
+    const [, runtime, name] = onRuntime;
+    return startRuntimeServer(runtime, name, { brokerOptions, pin: (pid) => pin(pid, 0, pinned) });
+  }
   const child = fork(new URL('./server.mjs', import.meta.url), [variant, JSON.stringify(brokerOptions)], {
     execArgv: ['--expose-gc', ...nodeFlags],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

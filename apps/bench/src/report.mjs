@@ -29,6 +29,7 @@ export function markdown(results, budgets, meta) {
     );
   }
   lines.push('', `![CPU per delivered event, ratio to baseline](${meta.out ?? 'benchmarks'}.svg)`, '');
+  if (results.runtimes) lines.push(...runtimeSection(results.runtimes, meta));
   if (results.sizes) {
     lines.push('## Fan-out by number of clients (CPU µs per delivered event, ratio to baseline)', '');
     const sizes = Object.keys(Object.values(results.sizes)[0] ?? {});
@@ -75,6 +76,27 @@ export function markdown(results, budgets, meta) {
   for (const b of budgets) lines.push(`| ${b.name} | ${fmt(b.actual)} | ${fmt(b.limit)} | ${b.pass ? 'pass' : '**FAIL**'} |`);
   lines.push('');
   return lines.join('\n');
+}
+
+/** Bun and Deno: each runtime's variants against that runtime's own hand-written baseline. */
+function runtimeSection(runtimes, meta) {
+  const lines = [`## Bun and Deno: ${meta.clients} clients, ${meta.events}-event rounds of ~${meta.eventBytes}-byte JSON events`, ''];
+  lines.push(
+    "Each runtime's variants run on that runtime (from npm) with the same load generator; ratios are to that runtime's own baseline, a hand-written `ReadableStream` per client with one pre-encoded `Uint8Array` enqueued per event. `ssekit-hono` is `@ssekit/hono` (the Web Streams sink), `hono-streamsse` Hono's `streamSSE` with `writeSSE` per stream.",
+    '',
+  );
+  lines.push('| runtime | variant | CPU µs / delivered event | ratio | burst of 100: CPU µs / delivered | ratio | errors |');
+  lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const [runtime, variants] of Object.entries(runtimes)) {
+    const base = variants.baseline;
+    for (const [variant, r] of Object.entries(variants)) {
+      lines.push(
+        `| ${r.version ?? runtime} | ${variant} | ${fmt(r.fanout.usPerEvent)} | ${ratio(r.fanout.usPerEvent, base?.fanout.usPerEvent)} | ${fmt(r.burst.usPerEvent)} | ${ratio(r.burst.usPerEvent, base?.burst.usPerEvent)} | ${r.fanout.errors + r.burst.errors} |`,
+      );
+    }
+  }
+  lines.push('');
+  return lines;
 }
 
 /** A horizontal bar chart of CPU per delivered event as a ratio to the baseline. */

@@ -5,6 +5,7 @@
 //   pnpm bench -- --sizes 1000,5000,10000   add the fan-out sweep
 //   pnpm bench -- --quick           small and fast (N = 500), for trying things out
 //   pnpm bench -- --no-main --no-churn --no-write   the slow-client scenario alone
+//   pnpm bench -- --runtimes bun,deno --no-main --no-slow --no-churn   Bun and Deno alone
 import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -28,6 +29,8 @@ const ALL_VARIANTS = [
   'fastify-sse',
   'hono-streamsse',
 ];
+/** Run on each runtime of `--runtimes`, each measured against that runtime's own `baseline`. */
+const WEB_VARIANTS = ['baseline', 'ssekit-hono', 'hono-streamsse'];
 const { values } = parseArgs({
   options: {
     check: { type: 'boolean', default: false },
@@ -35,6 +38,8 @@ const { values } = parseArgs({
     clients: { type: 'string' },
     sizes: { type: 'string' },
     variants: { type: 'string', default: ALL_VARIANTS.join(',') },
+    runtimes: { type: 'string' },
+    'runtime-variants': { type: 'string', default: WEB_VARIANTS.join(',') },
     rounds: { type: 'string', default: '3' },
     'no-main': { type: 'boolean', default: false },
     'no-slow': { type: 'boolean', default: false },
@@ -75,6 +80,19 @@ async function mainProfile(variant) {
     const latency = await pacedLatency(server, memory.clients, { rate: 20, seconds: 3, pad: PAD, state });
     destroyAll(memory.clients);
     return { fanout, burst, latency, memory: { heapPerConnection: memory.heapPerConnection, rssPerConnection: memory.rssPerConnection } };
+  });
+}
+
+/** Fan-out and burst of a `bun:…`/`deno:…` variant, and the runtime's version. */
+async function runtimeProfile(variant) {
+  return withServer(variant, { pinned }, async (server) => {
+    const state = { seq: 0 };
+    const { version } = await server.call('version');
+    const list = await connect(server, clients);
+    const fanout = await cpuPerDelivery(server, list, { events: EVENTS, rounds, pad: PAD, mode: 'paced', state });
+    const burst = await cpuPerDelivery(server, list, { events: EVENTS, rounds, pad: PAD, mode: 'burst', state });
+    destroyAll(list);
+    return { version, fanout, burst };
   });
 }
 
@@ -129,6 +147,16 @@ const results = { main: {} };
 for (const variant of values['no-main'] ? [] : variants) {
   log(`${variant}: fan-out, burst, latency and idle memory at N = ${clients}`);
   results.main[variant] = await mainProfile(variant);
+}
+if (values.runtimes) {
+  results.runtimes = {};
+  for (const runtime of values.runtimes.split(',')) {
+    results.runtimes[runtime] = {};
+    for (const variant of values['runtime-variants'].split(',')) {
+      log(`${runtime}:${variant}: fan-out and burst at N = ${clients}`);
+      results.runtimes[runtime][variant] = await runtimeProfile(`${runtime}:${variant}`);
+    }
+  }
 }
 if (values.sizes) {
   results.sizes = {};

@@ -1,4 +1,5 @@
 import { SSE_HEADERS } from './headers.js';
+import { RecentBytes } from './loop-turns.js';
 import type { StreamRequest } from './request.js';
 import type { Sink } from './sink.js';
 
@@ -11,6 +12,13 @@ export interface WebSinkOptions {
    * @default 65_536
    */
   highWaterMark?: number;
+  /**
+   * Milliseconds a dropped stream (`abort()`, a slow client) has to hand the runtime what it still
+   * holds (at most about `highWaterMark`) before it is errored, which makes the runtime cut the
+   * connection and, on Deno, print the error. Until then a drop prints nothing.
+   * @default 10_000
+   */
+  dropTimeout?: number;
 }
 
 /** A {@link Sink} with the Web Streams body to put in a `Response`. */
@@ -25,6 +33,13 @@ export interface WebSink {
  * A {@link Sink} over a `ReadableStream`, for Fetch runtimes (Bun, Deno, Workers, Hono):
  * return `new Response(stream, { headers })` and write events through the sink.
  *
+ * Chunks go straight into the stream's queue while it holds less than `highWaterMark` bytes, and
+ * wait in the sink's own queue after that (so a drop can discard them). Bytes written in this turn
+ * of the event loop or the one before do not count as buffered: the runtime takes chunks only
+ * between turns, so a burst is no sign of a slow client (as an empty Node socket always takes a
+ * tick's burst). The stream's `pull` runs only when the runtime waits on an empty queue and
+ * someone waits for drain: no promise turn per chunk.
+ *
  * @example
  * ```ts
  * Bun.serve({ fetch: (req) => {
@@ -35,94 +50,206 @@ export interface WebSink {
  * ```
  */
 export function createWebSink(options: WebSinkOptions = {}): WebSink {
-  const highWaterMark = options.highWaterMark ?? 65_536;
-  let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
-  let closed = false;
-  /** `end()` was called while chunks were still queued: close once the consumer has taken them. */
-  let ending = false;
-  const drainListeners = new Set<() => void>();
-  const closeListeners: Array<() => void> = [];
+  const sink = new StreamSink(options.highWaterMark ?? 65_536, options.dropTimeout ?? 10_000, options.signal);
+  return { sink, stream: sink.stream, headers: SSE_HEADERS };
+}
 
-  const finish = () => {
-    if (closed) return;
-    closed = true;
-    options.signal?.removeEventListener('abort', onAbort);
-    drainListeners.clear();
-    for (const listener of closeListeners.splice(0)) listener();
-  };
-  const onAbort = () => {
+const byteLength = (chunk: Uint8Array) => chunk.byteLength;
+
+/**
+ * See {@link createWebSink}. A class, not a closure over an object literal: the broker reads
+ * `bufferedBytes` and calls `write` on every sink in a fan-out, and sinks sharing one shape keep
+ * those loads monomorphic.
+ */
+class StreamSink implements Sink {
+  readonly stream: ReadableStream<Uint8Array>;
+  private controller!: ReadableStreamDefaultController<Uint8Array>;
+  private done = false;
+  /** `end()` was called while chunks were still queued: close once the consumer has taken them. */
+  private ending = false;
+  /** Chunks past the high-water mark, not yet handed to the stream. */
+  private held: Uint8Array[] = [];
+  private heldBytes = 0;
+  /**
+   * At least the bytes in the stream's queue: what {@link StreamSink.queued} said last, plus what
+   * was enqueued since (the runtime may have taken some). The stream is read again only when this
+   * bound is too high to answer, about once per two turns of a client that keeps up.
+   */
+  private queue = 0;
+  private readonly recent = new RecentBytes();
+  private readonly drainListeners = new Set<() => void>();
+  private readonly closeListeners: Array<() => void> = [];
+  /** Resolves the parked `pull` (see there), when there is one. */
+  private unpark: (() => void) | undefined;
+
+  constructor(
+    private readonly highWaterMark: number,
+    private readonly dropTimeout: number,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    this.stream = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.controller = controller;
+        },
+        pull: () => this.pull(),
+        cancel: () => this.finish(),
+      },
+      // With a high-water mark of 0 the stream calls `pull` only when the runtime waits for a
+      // chunk and the queue is empty: the drain signal.
+      { highWaterMark: 0, size: byteLength },
+    );
+    if (signal?.aborted) this.onAbort();
+    else signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  write(chunk: Uint8Array): boolean {
+    if (this.done || this.ending) return false;
+    const size = chunk.byteLength;
+    this.recent.add(size);
+    if (this.held.length === 0) {
+      if (this.queue + size >= this.highWaterMark) this.queue = this.queued();
+      if (this.queue < this.highWaterMark) {
+        this.controller.enqueue(chunk);
+        this.queue += size;
+        if (this.queue < this.highWaterMark) return true;
+        this.queue = this.queued(); // a waiting runtime takes a chunk at once
+        return this.queue < this.highWaterMark;
+      }
+    }
+    this.held.push(chunk);
+    this.heldBytes += size;
+    this.wake();
+    return false;
+  }
+
+  get bufferedBytes(): number {
+    if (this.done) return 0;
+    const fresh = this.recent.total;
+    if (this.queue + this.heldBytes <= fresh) return 0; // even the bound holds nothing older
+    this.queue = this.queued();
+    return Math.max(0, this.queue + this.heldBytes - fresh);
+  }
+
+  get closed(): boolean {
+    return this.done;
+  }
+
+  onDrain(listener: () => void): () => void {
+    const listeners = this.drainListeners;
+    const once = () => {
+      listeners.delete(once);
+      listener();
+    };
+    listeners.add(once);
+    this.wake();
+    return () => listeners.delete(once);
+  }
+
+  onClose(listener: () => void): void {
+    if (this.done) queueMicrotask(listener);
+    else this.closeListeners.push(listener);
+  }
+
+  // The stream counts as closed only once the runtime has taken every queued chunk, so a
+  // graceful shutdown that waits for it does not exit with the last events still in the queue.
+  end(): void {
+    if (this.done || this.ending) return;
+    if (this.held.length === 0 && this.queued() <= 0) {
+      this.closeNow();
+      return;
+    }
+    this.ending = true;
+    this.drainListeners.clear();
+    this.wake();
+  }
+
+  // Quietly: held chunks are dropped and the stream closes after what the runtime's queue still
+  // has (at most about the high-water mark). Erroring the stream would make Deno print the error
+  // for every slow client; that is left for a peer that takes nothing for `dropTimeout`.
+  abort(): void {
+    if (this.done) return;
+    this.finish();
+    this.controller.close();
+    if (this.queued() <= 0) return;
+    const timer: unknown = setTimeout(() => {
+      try {
+        if (this.queued() > 0) this.controller.error(new Error('ssekit: stream dropped (slow client)'));
+      } catch {
+        // closed meanwhile
+      }
+    }, this.dropTimeout);
+    (timer as { unref?: () => void } | undefined)?.unref?.();
+  }
+
+  private pull(): Promise<void> | undefined {
+    if (this.done) return;
+    this.queue = 0;
+    if (this.held.length > 0) return this.release(); // drain comes once the runtime has taken these too
+    if (this.ending) return this.closeNow();
+    if (this.drainListeners.size > 0) {
+      for (const listener of [...this.drainListeners]) listener();
+      return;
+    }
+    // Nobody waits for drain: park (the stream calls `pull` again only once this settles), so the
+    // runtime's every read is not a promise turn here. Held chunks, `onDrain` and `end` wake it.
+    return new Promise<void>((resolve) => {
+      this.unpark = resolve;
+    });
+  }
+
+  /** Bytes in the stream's queue that the runtime has not taken (reading it costs: see `queue`). */
+  private queued(): number {
+    return -(this.controller.desiredSize ?? 0);
+  }
+
+  /** Hands held chunks to the stream, up to the high-water mark (at least one). */
+  private release(): undefined {
+    const held = this.held;
+    let given = 0;
+    let taken = 0;
+    while (taken < held.length && (taken === 0 || given < this.highWaterMark)) {
+      const chunk = held[taken++] as Uint8Array;
+      given += chunk.byteLength;
+      this.controller.enqueue(chunk);
+    }
+    this.held = taken === held.length ? [] : held.slice(taken);
+    this.heldBytes -= given;
+    this.queue += given;
+    return undefined;
+  }
+
+  private wake(): void {
+    const resolve = this.unpark;
+    this.unpark = undefined;
+    resolve?.();
+  }
+
+  private closeNow(): undefined {
+    this.controller.close();
+    this.finish();
+    return undefined;
+  }
+
+  private finish(): void {
+    if (this.done) return;
+    this.done = true;
+    this.signal?.removeEventListener('abort', this.onAbort);
+    this.drainListeners.clear();
+    this.held = [];
+    this.heldBytes = 0;
+    this.wake();
+    for (const listener of this.closeListeners.splice(0)) listener();
+  }
+
+  private readonly onAbort = () => {
     try {
-      controller?.close();
+      this.controller.close();
     } catch {
       // already closed or errored
     }
-    finish();
+    this.finish();
   };
-
-  const stream = new ReadableStream<Uint8Array>(
-    {
-      start(c) {
-        controller = c;
-      },
-      // Called whenever the consumer wants more: that is the drain signal.
-      pull() {
-        if (ending) {
-          if (queueEmpty()) closeNow();
-          return;
-        }
-        for (const listener of [...drainListeners]) listener();
-      },
-      cancel: finish,
-    },
-    { highWaterMark, size: (chunk) => chunk.byteLength },
-  );
-  const queueEmpty = () => (controller?.desiredSize ?? 0) >= highWaterMark;
-  const closeNow = () => {
-    controller?.close();
-    finish();
-  };
-  if (options.signal?.aborted) onAbort();
-  else options.signal?.addEventListener('abort', onAbort, { once: true });
-
-  const sink: Sink = {
-    write(chunk) {
-      if (closed || ending || !controller) return false;
-      controller.enqueue(chunk);
-      return (controller.desiredSize ?? 0) > 0;
-    },
-    get bufferedBytes() {
-      return closed || !controller ? 0 : Math.max(0, highWaterMark - (controller.desiredSize ?? 0));
-    },
-    get closed() {
-      return closed;
-    },
-    onDrain(listener) {
-      const once = () => {
-        drainListeners.delete(once);
-        listener();
-      };
-      drainListeners.add(once);
-      return () => drainListeners.delete(once);
-    },
-    onClose(listener) {
-      if (closed) queueMicrotask(listener);
-      else closeListeners.push(listener);
-    },
-    // The stream counts as closed only once the runtime has taken every queued chunk, so a
-    // graceful shutdown that waits for it does not exit with the last events still in the queue.
-    end() {
-      if (closed || ending) return;
-      if (queueEmpty()) return closeNow();
-      ending = true;
-      drainListeners.clear();
-    },
-    abort() {
-      if (closed) return;
-      controller?.error(new Error('ssekit: stream dropped (slow client)'));
-      finish();
-    },
-  };
-  return { sink, stream, headers: SSE_HEADERS };
 }
 
 /**

@@ -95,7 +95,7 @@ export async function streamEvents<E extends EventMap = RegisteredEvents, P = Re
     }
     // Bun's per-request idle timeout (10 s by default) would cut a quiet stream between heartbeats.
     liftIdleTimeout(c);
-    const { sink, stream, headers } = createWebSink({ signal: c.req.raw.signal });
+    const { sink, stream, headers } = createWebSink({ signal: requestSignal(c) });
     let own: Readonly<Record<string, string>> | undefined;
     await broker.stream(
       request,
@@ -128,4 +128,13 @@ function nodeResponseOf(c: Context): NodeResponse | undefined {
 function liftIdleTimeout(c: Context): void {
   const server = c.env as { timeout?: (request: Request, seconds: number) => void } | undefined;
   if (typeof server?.timeout === 'function') server.timeout(c.req.raw, 0);
+}
+
+/**
+ * The request's abort signal, which ends the stream when the client leaves; none on Deno, where
+ * reading `request.signal` prints a warning about its legacy behaviour (it also aborts after a
+ * successful response) and the runtime cancels the body stream itself when the client leaves.
+ */
+function requestSignal(c: Context): AbortSignal | undefined {
+  return 'Deno' in globalThis ? undefined : c.req.raw.signal;
 }

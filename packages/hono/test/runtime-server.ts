@@ -47,6 +47,20 @@ app.on(['GET', 'POST'], '/events', (c) =>
     sourceFromUrl(c.req.url, broker) ?? ((stream) => afterOpen(c.req.url, stream)),
   ),
 );
+// A burst: `count` broadcasts of `bytes`-byte events, all published in one tick, or each awaited
+// before the next (`awaited`: one write per event, in one turn of the event loop).
+app.post('/_burst', async (c) => {
+  const { count, bytes, awaited } = (await c.req.json()) as { count: number; bytes: number; awaited?: boolean };
+  const data = 'b'.repeat(bytes);
+  if (awaited) for (let n = 0; n < count; n++) await broker.broadcast({ data: `${n}:${data}` });
+  else await Promise.all(Array.from({ length: count }, (_, n) => broker.broadcast({ data: `${n}:${data}` })));
+  return c.json({});
+});
+// Writes a line to stderr, so a test can tell that everything printed before it has arrived.
+app.post('/_stderr-mark', (c) => {
+  console.error('stderr-mark');
+  return c.json({});
+});
 app.post('/_control/:verb', async (c) => c.json((await handleControl(broker, c.req.path, await c.req.json())) ?? {}));
 
 if (typeof Bun !== 'undefined') {
