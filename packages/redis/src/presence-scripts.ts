@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.js';
 
 /**
  * The Lua scripts of Redis presence (see presence.ts for the design). Each runs atomically, so
@@ -212,7 +212,7 @@ const hashes = new Map<string, string>();
 
 /** Runs a script by hash; sends its text when the server does not know it (a restarted Redis has none). */
 export async function runScript(
-  client: Redis,
+  client: RedisClient,
   script: string,
   keys: readonly string[],
   args: readonly (string | number)[],

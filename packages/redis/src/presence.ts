@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type PresenceEntry, type PresenceFrames, SseTransportError, type TransportPresence } from '@ssekit/core';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.js';
 import type { ResolvedOptions } from './options.js';
 import { BEAT, JOIN, LEAVE, LIST, RECONCILE, runScript } from './presence-scripts.js';
 import { whenReady } from './ready.js';
@@ -52,7 +52,7 @@ interface LocalSession {
  * (Redis restarted, or it was taken for dead) writes them again.
  */
 export function createRedisPresence(
-  writer: Redis,
+  writer: RedisClient,
   resolved: ResolvedOptions,
   options: RedisPresenceOptions = {},
 ): TransportPresence & { close(): Promise<void> } {
