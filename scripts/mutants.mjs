@@ -23,6 +23,46 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** name, file (from the repo root), search text (must occur once), replacement, package dir, build. */
 const MUTATIONS = [
   {
+    // A stream's own sends written per microtask: a piped token generator makes a write per token.
+    name: 'own-sends-flushed-per-microtask',
+    file: 'packages/core/src/write-scheduler.ts',
+    search: '      this.nextTick(this.flushLater);',
+    replace: '      queueMicrotask(this.flushLater);',
+    pkg: 'packages/core',
+  },
+  {
+    // Queued own sends never push back: a producer that never yields queues without bound.
+    name: 'pending-limit-ignored',
+    file: 'packages/core/src/stream.ts',
+    search: '&& this.pendingBytes < PENDING_LIMIT',
+    replace: '',
+    pkg: 'packages/core',
+  },
+  {
+    // A resumable reader that does not wait for its socket: a stream read all at once.
+    name: 'resumable-reader-unpaced',
+    file: 'packages/core/src/resumable/reader.ts',
+    search: 'if (!stream.writable) await stream.drained();',
+    replace: '',
+    pkg: 'packages/core',
+  },
+  {
+    // Another client's resume admitted: a stream id is not a secret.
+    name: 'resumable-owner-unchecked',
+    file: 'packages/core/src/resumable/resumables.ts',
+    search: 'if (!first || (first.owner !== undefined && first.owner !== clientId)) throw',
+    replace: 'if (!first) throw',
+    pkg: 'packages/core',
+  },
+  {
+    // A stop that waits for the source's next item: readers of a thinking model never end.
+    name: 'resumable-stop-ignored',
+    file: 'packages/core/src/resumable/producer.ts',
+    search: "const removeStopListener = store.onStop(id, () => stop('stopped'));",
+    replace: 'const removeStopListener = store.onStop(id, () => {});',
+    pkg: 'packages/core',
+  },
+  {
     name: 'unsubscribe-noop',
     file: 'packages/core/src/channels.ts',
     search: 'stream.channels.splice(at, 1);',

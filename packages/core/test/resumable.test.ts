@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { openSse, type SseReader, waitFor } from '@ssekit/test-utils';
+import { openSse, type SseReader, settlesWithin, waitFor } from '@ssekit/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type Broker,
@@ -318,5 +318,23 @@ describe('resumable streams: start by POST, resume by GET', () => {
     const head = await fetch(`${url}?n=3`, { method: 'HEAD', headers: { 'x-user': 'ada', accept: 'text/event-stream' } });
     expect(head.status).toBe(200);
     expect(head.headers.get(STREAM_ID_HEADER)).toBeNull();
+  });
+
+  it("a stop does not wait for the source's next item (a model still thinking): the stream ends at once", async () => {
+    const broker = createBroker({ heartbeatInterval: 0 });
+    const thinking = new Promise<never>(() => {});
+    let asked = false;
+    async function* slowModel() {
+      yield 't1';
+      asked = true; // the producer stored t1 and asks for the next token
+      await thinking; // which never comes
+    }
+    const answer = await broker.createStream(slowModel());
+    await waitFor(() => asked, 'the producer waiting on the model');
+    answer.stop();
+    expect(await settlesWithin(answer.finished, 2_000)).toBe(true);
+    await expect(answer.finished).resolves.toEqual({ reason: 'stopped' });
+    expect(answer.signal.aborted).toBe(true);
+    await broker.close();
   });
 });
