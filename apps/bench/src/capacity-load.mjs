@@ -68,6 +68,15 @@ function openStream(index) {
   });
 }
 
+/** RSS, or NaN when reading it needs a descriptor this process, at its limit, does not have. */
+function residentSetSize() {
+  try {
+    return process.memoryUsage.rss();
+  } catch {
+    return Number.NaN;
+  }
+}
+
 const handlers = {
   /** Opens `count` more streams at once; reports how many opened and the failures by code. */
   async open({ count }) {
@@ -99,7 +108,7 @@ const handlers = {
     }
     const buckets = [];
     for (let i = 0; i < histogram.length; i++) if (histogram[i] > 0) buckets.push([i, histogram[i]]);
-    return { streams: streams.length, lost, errors, closed, buckets, bucketMs: BUCKET_MS, rss: process.memoryUsage.rss() };
+    return { streams: streams.length, lost, errors, closed, buckets, bucketMs: BUCKET_MS, rss: residentSetSize() };
   },
   exit: () => process.exit(0),
 };

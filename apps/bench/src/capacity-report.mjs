@@ -2,7 +2,7 @@
 
 const REASONS = {
   EMFILE: (plan) =>
-    `file descriptors: a process reached its limit of ${plan.fdLimit} (one per stream on both the server and the loader side); add --servers or --loaders`,
+    `file descriptors: a load process reached its limit of ${plan.fdLimit} (one per stream, ${plan.perLoader} planned per load process); add --loaders`,
   ENFILE: () => 'file descriptors: the system-wide table is full (fs.file-max)',
   EADDRNOTAVAIL: (plan) =>
     `ephemeral ports: a source address ran out of its ${plan.portsPerAddress} ports; add --loaders (each gets addresses of its own)`,
@@ -20,6 +20,9 @@ export function explainFailures(stoppedBy, plan) {
   if (stoppedBy.kind === 'connect') {
     const [code] = Object.entries(stoppedBy.detail).sort((a, b) => b[1] - a[1])[0];
     return REASONS[code]?.(plan) ?? `connections failed with ${code}`;
+  }
+  if (stoppedBy.kind === 'server-fds') {
+    return `file descriptors: a server reached its limit of ${plan.fdLimit} (maxConnections ${plan.serverMaxConnections}, ${stoppedBy.detail.dropped} connections dropped); add --servers`;
   }
   if (stoppedBy.kind === 'memory') return `memory: ${stoppedBy.detail}`;
   if (stoppedBy.kind === 'process') return `a process died: ${stoppedBy.detail} (out of memory, or a crash: see its output)`;

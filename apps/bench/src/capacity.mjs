@@ -41,12 +41,19 @@ const loaderCount = Number(values.loaders);
 const seconds = Number(values.seconds);
 const batch = Number(values.batch);
 const TOPIC = 'capacity';
+/** Descriptors a server keeps for itself (Redis connections, stdio, epoll, /proc reads). */
+const FD_RESERVE = 64;
 const log = (message) => console.error(`[capacity] ${message}`);
 const timeLimit = setTimeout(() => {
   console.error(`capacity run exceeded its ${values['time-limit']} s limit`);
   process.exit(2);
 }, Number(values['time-limit']) * 1000);
 timeLimit.unref();
+
+/** The children still running (a server that died is reported, not called). */
+const live = (list) => list.filter((c) => c.alive());
+/** `call` on each child, undefined for one that died, so figures stay aligned with their process. */
+const callEach = (list, type) => Promise.all(list.map((c) => (c.alive() ? c.call(type).catch(() => undefined) : undefined)));
 
 async function waitFor(condition, what, timeout) {
   const deadline = Date.now() + timeout;
@@ -80,6 +87,7 @@ const plan = {
   heartbeat: Number(values.heartbeat),
   fdLimit,
   fdLimitBefore: limits,
+  serverMaxConnections: fdLimit - FD_RESERVE,
   portsPerAddress,
   addressesPerLoader,
   perServer: Math.ceil(target / serverCount),
@@ -99,7 +107,7 @@ process.on('exit', () => {
 });
 const servers = await Promise.all(
   Array.from({ length: serverCount }, () =>
-    startChild('./capacity-server.mjs', [String(redis.port), TOPIC, values.heartbeat], { fdLimit }),
+    startChild('./capacity-server.mjs', [String(redis.port), TOPIC, values.heartbeat, String(plan.serverMaxConnections)], { fdLimit }),
   ),
 );
 children.push(...servers);
@@ -136,7 +144,9 @@ while (opened < target) {
   opened = openedBy.reduce((n, o) => n + o, 0);
   for (const r of results) for (const [code, n] of Object.entries(r.failures)) ramp.failures[code] = (ramp.failures[code] ?? 0) + n;
   const serverGone = servers.find((s) => !s.alive());
+  const dropped = (await Promise.all(live(servers).map((s) => s.call('count')))).reduce((n, c) => n + c.dropped, 0);
   if (serverGone) ramp.stoppedBy = { kind: 'process', detail: `a server exited (${JSON.stringify(serverGone.exit)})` };
+  else if (dropped > 0) ramp.stoppedBy = { kind: 'server-fds', detail: { dropped, failures: ramp.failures } };
   else if (Object.keys(ramp.failures).length > 0) ramp.stoppedBy = { kind: 'connect', detail: ramp.failures };
   else if (os.freemem() / 2 ** 20 < Number(values['min-free-memory'])) {
     ramp.stoppedBy = { kind: 'memory', detail: `free memory under ${values['min-free-memory']} MB` };
@@ -147,16 +157,15 @@ while (opened < target) {
 ramp.seconds = (performance.now() - ramp.started) / 1000;
 log(`ramp: ${opened} streams in ${ramp.seconds.toFixed(1)} s${ramp.stoppedBy ? `, stopped: ${JSON.stringify(ramp.stoppedBy)}` : ''}`);
 
-const admitted = async () =>
-  (await Promise.all(servers.filter((s) => s.alive()).map((s) => s.call('count')))).reduce((n, r) => n + r.count, 0);
+const admitted = async () => (await Promise.all(live(servers).map((s) => s.call('count')))).reduce((n, r) => n + r.count, 0);
 await waitFor(async () => (await admitted()) >= opened, `${opened} streams admitted by the servers`, 60_000);
-const serverStats = await Promise.all(servers.filter((s) => s.alive()).map((s) => s.call('count')));
-const memoryAfter = await Promise.all(servers.filter((s) => s.alive()).map((s) => s.call('memory')));
+const serverStats = await callEach(servers, 'count');
+const memoryAfter = await callEach(servers, 'memory');
 
 // --- Publish one event per second; every stream must get every one, in order. ---------------------
 const publisher = createBroker({ transport: createRedisTransport({ redis: `redis://127.0.0.1:${redis.port}` }), heartbeatInterval: 0 });
 await Promise.all(loaders.map((l) => l.call('expect', { events: seconds })));
-const cpuBefore = await Promise.all(servers.map((s) => s.call('cpu')));
+const cpuBefore = await callEach(servers, 'cpu');
 const loadStart = os.loadavg()[0];
 const publishStart = performance.now();
 const publishErrors = [];
@@ -169,7 +178,7 @@ for (let seq = 0; seq < seconds; seq++) {
 const progress = async () => (await Promise.all(loaders.map((l) => l.call('progress')))).reduce((n, p) => n + p.complete, 0);
 const delivered = await waitFor(async () => (await progress()) >= opened, 'every event delivered', 30_000);
 const window = (performance.now() - publishStart) / 1000;
-const cpuAfter = await Promise.all(servers.map((s) => s.call('cpu')));
+const cpuAfter = await callEach(servers, 'cpu');
 const results = await Promise.all(loaders.map((l) => l.call('result')));
 await publisher.close();
 
@@ -188,6 +197,12 @@ const quantile = (q) => {
 };
 const streams = results.reduce((n, r) => n + r.streams, 0);
 const sum = (list, f) => list.reduce((n, x) => n + f(x), 0);
+/** Bytes per stream the servers that are still up gained while their streams opened, after GC. */
+const perStream = (field) => {
+  const up = servers.map((_, i) => i).filter((i) => memoryAfter[i] && memoryBefore[i]);
+  const gained = sum(up, (i) => memoryAfter[i][field] - memoryBefore[i][field]);
+  return gained / sum(up, (i) => serverStats[i]?.count ?? 0);
+};
 const result = {
   date: new Date().toISOString().slice(0, 10),
   machine: `Node ${process.version}, ${os.cpus()[0]?.model.split(' ').slice(0, 2).join(' ')}, ${os.availableParallelism()} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
@@ -206,21 +221,22 @@ const result = {
   p50: quantile(0.5),
   p99: quantile(0.99),
   max: sorted.length ? sorted[sorted.length - 1][0] * results[0].bucketMs : Number.NaN,
-  heapPerStream: (sum(memoryAfter, (m) => m.heapUsed) - sum(memoryBefore, (m) => m.heapUsed)) / streams,
-  rssPerStream: (sum(memoryAfter, (m) => m.rss) - sum(memoryBefore, (m) => m.rss)) / streams,
-  serverRss: memoryAfter.map((m) => m.rss),
+  heapPerStream: perStream('heapUsed'),
+  rssPerStream: perStream('rss'),
+  serverRss: memoryAfter.map((m) => m?.rss ?? Number.NaN),
   loaderRss: results.map((r) => r.rss),
-  perServer: serverStats.map((s) => s.count),
-  serverErrors: Object.assign({}, ...serverStats.map((s) => s.errors)),
+  perServer: serverStats.map((s) => s?.count ?? 0),
+  serverErrors: Object.assign({}, ...serverStats.map((s) => s?.errors)),
   // Share of one core each server used while publishing (until every event was delivered).
-  serverCpu: cpuAfter.map((after, i) => (cpuMicros(after.cpu) - cpuMicros(cpuBefore[i].cpu)) / 1e6 / window),
-  serverLoopDelayP99: cpuAfter.map((c) => c.loopDelayP99),
+  serverCpu: cpuAfter.map((after, i) => (after ? (cpuMicros(after.cpu) - cpuMicros(cpuBefore[i].cpu)) / 1e6 / window : Number.NaN)),
+  serverLoopDelayP99: cpuAfter.map((c) => c?.loopDelayP99 ?? Number.NaN),
   loadAverage: [loadStart, os.loadavg()[0]],
 };
-console.log(JSON.stringify({ ...result, serverRss: undefined, loaderRss: undefined }, null, 2));
+const rounded = (key, value) => (typeof value === 'number' && !Number.isInteger(value) ? Number(value.toFixed(3)) : value);
+console.log(JSON.stringify(result, rounded, 2));
 if (!values['no-write']) {
   const docs = new URL('../../../docs/', import.meta.url);
-  writeFileSync(new URL(`${values.out}.json`, docs), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(new URL(`${values.out}.json`, docs), `${JSON.stringify(result, rounded, 2)}\n`);
   writeFileSync(new URL(`${values.out}.md`, docs), capacityMarkdown(result));
   log(`wrote docs/${values.out}.md and .json`);
 }
