@@ -88,6 +88,7 @@ const handlers = {
     }
     return { opened: streams.length, failures };
   },
+  cpu: () => ({ cpu: process.cpuUsage() }),
   expect({ events }) {
     expected = events;
     return {};

@@ -166,6 +166,7 @@ const memoryAfter = await callEach(servers, 'memory');
 const publisher = createBroker({ transport: createRedisTransport({ redis: `redis://127.0.0.1:${redis.port}` }), heartbeatInterval: 0 });
 await Promise.all(loaders.map((l) => l.call('expect', { events: seconds })));
 const cpuBefore = await callEach(servers, 'cpu');
+const loaderCpuBefore = await callEach(loaders, 'cpu');
 const loadStart = os.loadavg()[0];
 const publishStart = performance.now();
 const publishErrors = [];
@@ -179,6 +180,7 @@ const progress = async () => (await Promise.all(loaders.map((l) => l.call('progr
 const delivered = await waitFor(async () => (await progress()) >= opened, 'every event delivered', 30_000);
 const window = (performance.now() - publishStart) / 1000;
 const cpuAfter = await callEach(servers, 'cpu');
+const loaderCpuAfter = await callEach(loaders, 'cpu');
 const results = await Promise.all(loaders.map((l) => l.call('result')));
 await publisher.close();
 
@@ -229,10 +231,22 @@ const result = {
   serverErrors: Object.assign({}, ...serverStats.map((s) => s?.errors)),
   // Share of one core each server used while publishing (until every event was delivered).
   serverCpu: cpuAfter.map((after, i) => (after ? (cpuMicros(after.cpu) - cpuMicros(cpuBefore[i].cpu)) / 1e6 / window : Number.NaN)),
+  // CPU µs per delivered event, all servers together: the figure to scale to other stream counts.
+  cpuPerDelivery:
+    sum(
+      cpuAfter.map((after, i) => (after ? cpuMicros(after.cpu) - cpuMicros(cpuBefore[i].cpu) : 0)),
+      (x) => x,
+    ) / Math.max(1, streams * seconds),
+  loaderCpuPerDelivery:
+    sum(
+      loaderCpuAfter.map((after, i) => (after ? cpuMicros(after.cpu) - cpuMicros(loaderCpuBefore[i].cpu) : 0)),
+      (x) => x,
+    ) / Math.max(1, streams * seconds),
+  streamsPerAddress: Math.max(...results.map((r) => r.streams)) / plan.addressesPerLoader,
   serverLoopDelayP99: cpuAfter.map((c) => c?.loopDelayP99 ?? Number.NaN),
   loadAverage: [loadStart, os.loadavg()[0]],
 };
-const rounded = (key, value) => (typeof value === 'number' && !Number.isInteger(value) ? Number(value.toFixed(3)) : value);
+const rounded = (_key, value) => (typeof value === 'number' && !Number.isInteger(value) ? Number(value.toFixed(3)) : value);
 console.log(JSON.stringify(result, rounded, 2));
 if (!values['no-write']) {
   const docs = new URL('../../../docs/', import.meta.url);
