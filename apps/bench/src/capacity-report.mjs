@@ -14,9 +14,17 @@ const REASONS = {
   HTTP_503: () => 'the servers refused streams with 503 (maxConnections)',
 };
 
-/** Why the ramp stopped, in one sentence; "target reached" when it did not. */
-export function explainFailures(stoppedBy, plan) {
-  if (!stoppedBy) return `target of ${plan.target} streams reached; nothing stopped the ramp`;
+/**
+ * Why the run stopped short, in one sentence: the ramp's first failure, else events that did not
+ * arrive, else "target reached".
+ */
+export function explainFailures(stoppedBy, plan, delivery) {
+  if (!stoppedBy) {
+    if (!delivery.delivered || delivery.lost > 0) {
+      return `all ${plan.target} streams opened, but ${delivery.lost} events had not arrived 30 s after the last publish: the servers or load processes are out of CPU (see their CPU and event-loop delay), or a stream stalled`;
+    }
+    return `target of ${plan.target} streams reached; nothing stopped the ramp`;
+  }
   if (stoppedBy.kind === 'connect') {
     const [code] = Object.entries(stoppedBy.detail).sort((a, b) => b[1] - a[1])[0];
     return REASONS[code]?.(plan) ?? `connections failed with ${code}`;

@@ -58,7 +58,10 @@ const callEach = (list, type) => Promise.all(list.map((c) => (c.alive() ? c.call
 async function waitFor(condition, what, timeout) {
   const deadline = Date.now() + timeout;
   while (!(await condition())) {
-    if (Date.now() > deadline) return false;
+    if (Date.now() > deadline) {
+      log(`timed out after ${timeout / 1000} s waiting for: ${what}`);
+      return false;
+    }
     await sleep(100);
   }
   log(`${what}`);
@@ -213,7 +216,7 @@ const result = {
   streams,
   rampSeconds: ramp.seconds,
   stoppedBy: ramp.stoppedBy,
-  explanation: explainFailures(ramp.stoppedBy, plan),
+  explanation: explainFailures(ramp.stoppedBy, plan, { delivered, lost: sum(results, (r) => r.lost) }),
   events: seconds,
   delivered,
   lost: sum(results, (r) => r.lost),
