@@ -11,8 +11,8 @@ export function pin(pid, cpu, enabled) {
 
 /**
  * Starts `variant` in a child process, pinned to core 0 when `pinned`. `brokerOptions` go to the
- * variant's `create()` (ssekit variants pass them to `createBroker`), `nodeFlags` to Node. A
- * `bun:<name>` or `deno:<name>` variant runs `variants/web/<name>.mjs` on that runtime.
+ * variant's `create()` (ssekit variants pass them to `createBroker`), `nodeFlags` to Node. An
+ * `h2-<name>` variant serves HTTP/2 over TLS (see `tls.mjs`). A `bun:<name>` or `deno:<name>` variant runs `variants/web/<name>.mjs` on that runtime.
  */
 export async function startServer(variant, { pinned, nodeFlags = [], brokerOptions = {} }) {
   const onRuntime = /^(\w+):(.+)$/.exec(variant);
@@ -37,6 +37,8 @@ export async function startServer(variant, { pinned, nodeFlags = [], brokerOptio
   pin(child.pid, 0, pinned);
   return {
     port,
+    /** `h2` for the HTTP/2 variants (TLS, `h2-` prefix), `h1` for the others. */
+    protocol: variant.startsWith('h2-') ? 'h2' : 'h1',
     call(type, args = {}) {
       const id = nextId++;
       return new Promise((resolve) => {

@@ -1,0 +1,19 @@
+import http2 from 'node:http2';
+import { certificate } from '../tls.mjs';
+
+export function create() {
+  const clients = new Set();
+  const server = http2.createSecureServer(certificate(), (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    clients.add(res);
+    res.on('close', () => clients.delete(res));
+  });
+  return {
+    server,
+    count: () => clients.size,
+    publish(data) {
+      const bytes = Buffer.from(`data: ${data}\n\n`);
+      for (const res of clients) res.write(bytes);
+    },
+  };
+}
