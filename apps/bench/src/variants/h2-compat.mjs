@@ -1,3 +1,5 @@
+// HTTP/2 through the compat API by hand (`res.write` of one pre-encoded Buffer on each
+// `Http2ServerResponse`): what Node's compat layer costs, which every framework on HTTP/2 uses.
 import http2 from 'node:http2';
 import { certificate } from '../tls.mjs';
 
