@@ -72,7 +72,7 @@ describe('the Node bridge on HTTP/2 compat responses', () => {
       expect(stream.head['content-type']).toBe('text/event-stream; charset=utf-8');
       expect(stream.head.connection).toBeUndefined();
     }
-    for (let i = 0; i < 50; i++) broker.broadcast({ id: String(i), data: `e${i}` });
+    for (let i = 0; i < 50; i++) await broker.broadcast({ id: String(i), data: `e${i}` });
     await until(() => streams.every((s) => s.body.includes('data: e49\n\n')));
     const expected = Array.from({ length: 50 }, (_, i) => `id: ${i}\ndata: e${i}\n\n`).join('');
     for (const stream of streams) expect(stream.body.slice(stream.body.indexOf('id: 0'))).toBe(expected);
@@ -84,7 +84,7 @@ describe('the Node bridge on HTTP/2 compat responses', () => {
     const streams = [await openStream(session), await openStream(session), await openStream(session)];
     await until(() => broker.stats().connections === 3);
     const before = seen.map((r) => r.writes.length);
-    broker.broadcast({ data: 'shared' });
+    await broker.broadcast({ data: 'shared' });
     await until(() => streams.every((s) => s.body.includes('data: shared\n\n')));
     const chunks = seen.map((r, i) => r.writes[before[i] as number]);
     for (const chunk of chunks) expect(Buffer.isBuffer(chunk)).toBe(true);
