@@ -203,8 +203,10 @@ if (!values['no-churn']) {
 }
 
 const budgets = checkBudgets(results);
+/** A command-line argument as the shell needs it to come back the same. */
+const quoted = (arg) => (/[\s"'$`\\]/.test(arg) ? `'${arg.replaceAll("'", `'\\''`)}'` : arg);
 const meta = {
-  command: `pnpm bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+  command: `pnpm bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).map(quoted).join(' ')}` : ''}`,
   date: new Date().toISOString().slice(0, 10),
   pinned,
   clients,
