@@ -1,6 +1,7 @@
 // Starts one variant's server in its own process and talks to it over IPC.
 import { execFileSync, fork } from 'node:child_process';
 import { startRuntimeServer } from './runtime-process.mjs';
+import { certificate } from './tls.mjs';
 
 let nextId = 1;
 
@@ -20,6 +21,8 @@ export async function startServer(variant, { pinned, nodeFlags = [], brokerOptio
     const [, runtime, name] = onRuntime;
     return startRuntimeServer(runtime, name, { brokerOptions, pin: (pid) => pin(pid, 0, pinned) });
   }
+  // Made here, not in the server (killed with SIGKILL, it could not remove it): the server inherits it.
+  if (variant.startsWith('h2-')) certificate();
   const child = fork(new URL('./server.mjs', import.meta.url), [variant, JSON.stringify(brokerOptions)], {
     execArgv: ['--expose-gc', ...nodeFlags],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
