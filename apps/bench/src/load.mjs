@@ -19,9 +19,35 @@ export async function openClients(port, count, batch = 250) {
   return clients;
 }
 
-/** Closes every client in `list`. */
+/** Closes every client in `list` (HTTP/2 clients: their sessions). */
 export function destroyAll(list) {
-  for (const c of list) c.socket.destroy();
+  const sessions = new Set();
+  for (const c of list) {
+    if (c.session) sessions.add(c.session);
+    else c.socket.destroy();
+  }
+  for (const session of sessions) session.destroy();
+}
+
+/**
+ * The body parser every client shares: counts `client`'s events, checks their sequence numbers
+ * and records latencies. Returns the function to feed each latin1 chunk of the body to.
+ */
+export function eventReader(client) {
+  let tail = '';
+  return (text) => {
+    const buffer = tail + text;
+    let consumed = 0;
+    for (const match of buffer.matchAll(EVENT)) {
+      const seq = Number(match[1]);
+      if (client.next !== -1 && seq !== client.next) client.errors++;
+      client.next = seq + 1;
+      client.received++;
+      if (client.recordLatency) latencies.push(now() - Number(match[2]));
+      consumed = match.index + match[0].length;
+    }
+    tail = buffer.slice(consumed).slice(-96);
+  };
 }
 
 /** One client. `expectFrom(seq)` sets the next sequence number it must see. */
@@ -29,36 +55,23 @@ export function openClient(port) {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     const client = { socket, received: 0, next: -1, errors: 0, recordLatency: false, closed: false };
-    let tail = '';
-    let headed = false;
+    const read = eventReader(client);
+    let head = '';
     socket.setEncoding('latin1');
     socket.on('data', (text) => {
-      let buffer = tail + text;
-      if (!headed) {
-        const end = buffer.indexOf('\r\n\r\n');
-        if (end === -1) {
-          tail = buffer;
-          return;
-        }
-        headed = true;
-        buffer = buffer.slice(end + 4);
-        resolve(client);
-      }
-      let consumed = 0;
-      for (const match of buffer.matchAll(EVENT)) {
-        const seq = Number(match[1]);
-        if (client.next !== -1 && seq !== client.next) client.errors++;
-        client.next = seq + 1;
-        client.received++;
-        if (client.recordLatency) latencies.push(now() - Number(match[2]));
-        consumed = match.index + match[0].length;
-      }
-      tail = buffer.slice(consumed).slice(-96);
+      if (head === undefined) return read(text);
+      head += text;
+      const end = head.indexOf('\r\n\r\n');
+      if (end === -1) return;
+      const body = head.slice(end + 4);
+      head = undefined;
+      resolve(client);
+      read(body);
     });
     socket.on('close', () => {
       client.closed = true;
     });
-    socket.on('error', (error) => (headed ? undefined : reject(error)));
+    socket.on('error', (error) => (head === undefined ? undefined : reject(error)));
     socket.on('connect', () => socket.write('GET / HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n'));
   });
 }

@@ -1,6 +1,7 @@
 // The scenarios. Each returns plain numbers; ratios are computed by the report.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { latencies, openClients, percentile } from './load.mjs';
+import { openH2Clients } from './load-h2.mjs';
 
 export async function waitFor(condition, what, timeout = 120_000) {
   const deadline = Date.now() + timeout;
@@ -12,9 +13,12 @@ export async function waitFor(condition, what, timeout = 120_000) {
 
 const cpuMicros = ({ user, system }) => user + system;
 
-/** Connects `count` clients and waits until the server has admitted them all. */
+/**
+ * Connects `count` clients (raw HTTP/1.1 sockets, or HTTP/2 streams on a few sessions for an `h2-`
+ * variant) and waits until the server has admitted them all.
+ */
 export async function connect(server, count) {
-  const clients = await openClients(server.port, count);
+  const clients = await (server.protocol === 'h2' ? openH2Clients : openClients)(server.port, count);
   await waitFor(async () => (await server.call('count')).count === count, `${count} clients admitted`);
   return clients;
 }

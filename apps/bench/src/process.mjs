@@ -1,6 +1,7 @@
 // Starts one variant's server in its own process and talks to it over IPC.
 import { execFileSync, fork } from 'node:child_process';
 import { startRuntimeServer } from './runtime-process.mjs';
+import { certificate } from './tls.mjs';
 
 let nextId = 1;
 
@@ -11,8 +12,8 @@ export function pin(pid, cpu, enabled) {
 
 /**
  * Starts `variant` in a child process, pinned to core 0 when `pinned`. `brokerOptions` go to the
- * variant's `create()` (ssekit variants pass them to `createBroker`), `nodeFlags` to Node. A
- * `bun:<name>` or `deno:<name>` variant runs `variants/web/<name>.mjs` on that runtime.
+ * variant's `create()` (ssekit variants pass them to `createBroker`), `nodeFlags` to Node. An
+ * `h2-<name>` variant serves HTTP/2 over TLS (see `tls.mjs`). A `bun:<name>` or `deno:<name>` variant runs `variants/web/<name>.mjs` on that runtime.
  */
 export async function startServer(variant, { pinned, nodeFlags = [], brokerOptions = {} }) {
   const onRuntime = /^(\w+):(.+)$/.exec(variant);
@@ -20,6 +21,8 @@ export async function startServer(variant, { pinned, nodeFlags = [], brokerOptio
     const [, runtime, name] = onRuntime;
     return startRuntimeServer(runtime, name, { brokerOptions, pin: (pid) => pin(pid, 0, pinned) });
   }
+  // Made here, not in the server (killed with SIGKILL, it could not remove it): the server inherits it.
+  if (variant.startsWith('h2-')) certificate();
   const child = fork(new URL('./server.mjs', import.meta.url), [variant, JSON.stringify(brokerOptions)], {
     execArgv: ['--expose-gc', ...nodeFlags],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -37,6 +40,8 @@ export async function startServer(variant, { pinned, nodeFlags = [], brokerOptio
   pin(child.pid, 0, pinned);
   return {
     port,
+    /** `h2` for the HTTP/2 variants (TLS, `h2-` prefix), `h1` for the others. */
+    protocol: variant.startsWith('h2-') ? 'h2' : 'h1',
     call(type, args = {}) {
       const id = nextId++;
       return new Promise((resolve) => {

@@ -6,16 +6,19 @@
 //   pnpm bench -- --quick           small and fast (N = 500), for trying things out
 //   pnpm bench -- --no-main --no-churn --no-write   the slow-client scenario alone
 //   pnpm bench -- --runtimes bun,deno --no-main --no-slow --no-churn   Bun and Deno alone
+//   pnpm bench -- --protocol h2 --no-slow --no-churn --out benchmarks-http2   HTTP/2 fan-out alone
 import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { checkBudgets } from './budgets.mjs';
 import { destroyAll, openClient } from './load.mjs';
+import { STREAMS_PER_SESSION } from './load-h2.mjs';
 import { connect, cpuPerDelivery, idleMemory, pacedLatency, waitFor } from './measure.mjs';
 import { pin, withServer } from './process.mjs';
 import { machineLine, markdown, svgChart } from './report.mjs';
 import { SLOW, slowScenario } from './slow-clients.mjs';
+import { certificate } from './tls.mjs';
 
 const ALL_VARIANTS = [
   'baseline',
@@ -23,6 +26,7 @@ const ALL_VARIANTS = [
   'ssekit-node',
   'ssekit-fastify',
   'ssekit-express',
+  'plain-express',
   'ssekit-koa',
   'ssekit-hono',
   'better-sse',
@@ -31,6 +35,8 @@ const ALL_VARIANTS = [
 ];
 /** Run on each runtime of `--runtimes`, each measured against that runtime's own `baseline`. */
 const WEB_VARIANTS = ['baseline', 'ssekit-hono', 'hono-streamsse'];
+/** Run with `--protocol h2`: HTTP/2 over TLS, measured against `h2-baseline`. */
+const H2_VARIANTS = ['h2-baseline', 'h2-compat', 'h2-ssekit-node', 'h2-ssekit-fastify'];
 const { values } = parseArgs({
   options: {
     check: { type: 'boolean', default: false },
@@ -40,6 +46,9 @@ const { values } = parseArgs({
     variants: { type: 'string', default: ALL_VARIANTS.join(',') },
     runtimes: { type: 'string' },
     'runtime-variants': { type: 'string', default: WEB_VARIANTS.join(',') },
+    protocol: { type: 'string', default: 'h1' },
+    'h2-variants': { type: 'string', default: H2_VARIANTS.join(',') },
+    note: { type: 'string' },
     rounds: { type: 'string', default: '3' },
     'no-main': { type: 'boolean', default: false },
     'no-slow': { type: 'boolean', default: false },
@@ -52,6 +61,8 @@ const { values } = parseArgs({
 const clients = Number(values.clients ?? (values.quick ? 500 : 5000));
 const rounds = Number(values.rounds);
 const variants = values.variants.split(',');
+const protocols = values.protocol.split(',');
+for (const p of protocols) if (p !== 'h1' && p !== 'h2') throw new Error(`--protocol takes h1, h2 or h1,h2, not ${p}`);
 const EVENTS = 100;
 const PAD = 56; // {"s":…,"t":…,"p":"…"} comes to ~100 bytes with the SSE framing
 const timeLimit = setTimeout(() => {
@@ -144,9 +155,17 @@ async function churnScenario(variant) {
 }
 
 const results = { main: {} };
-for (const variant of values['no-main'] ? [] : variants) {
+for (const variant of values['no-main'] || !protocols.includes('h1') ? [] : variants) {
   log(`${variant}: fan-out, burst, latency and idle memory at N = ${clients}`);
   results.main[variant] = await mainProfile(variant);
+}
+if (protocols.includes('h2')) {
+  certificate(); // once, before the servers start: they read it from the environment
+  results.h2 = {};
+  for (const variant of values['h2-variants'].split(',')) {
+    log(`${variant}: HTTP/2 fan-out, burst, latency and idle memory at N = ${clients} streams`);
+    results.h2[variant] = await mainProfile(variant);
+  }
 }
 if (values.runtimes) {
   results.runtimes = {};
@@ -184,11 +203,15 @@ if (!values['no-churn']) {
 }
 
 const budgets = checkBudgets(results);
+/** A command-line argument as the shell needs it to come back the same. */
+const quoted = (arg) => (/[\s"'$`\\]/.test(arg) ? `'${arg.replaceAll("'", `'\\''`)}'` : arg);
 const meta = {
-  command: `pnpm bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+  command: `pnpm bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).map(quoted).join(' ')}` : ''}`,
   date: new Date().toISOString().slice(0, 10),
   pinned,
   clients,
+  note: values.note,
+  streamsPerSession: STREAMS_PER_SESSION,
   events: EVENTS,
   eventBytes: 100,
   slow: SLOW,
@@ -201,7 +224,7 @@ console.log(report);
 if (!values['no-write']) {
   const docs = new URL('../../../docs/', import.meta.url);
   await writeFile(new URL(`${values.out}.md`, docs), report);
-  await writeFile(new URL(`${values.out}.svg`, docs), svgChart(results));
+  await writeFile(new URL(`${values.out}.svg`, docs), svgChart(results.h2 && !results.main.baseline ? results.h2 : results.main));
   await writeFile(new URL(`${values.out}.json`, docs), `${JSON.stringify({ meta, results, budgets }, null, 2)}\n`);
 }
 const failed = budgets.filter((b) => !b.pass);

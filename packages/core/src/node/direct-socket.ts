@@ -20,7 +20,9 @@ type OwnedSocket = Socket & { _httpMessage?: unknown };
  */
 export function directSocketOf(res: ServerResponse): Socket | undefined {
   const internals = res as Internals;
-  const socket = res.socket as OwnedSocket | null;
   const direct = internals.chunkedEncoding === true && res.write === ServerResponse.prototype.write;
-  return direct && socket && socket._httpMessage === res && internals.outputData?.length === 0 ? socket : undefined;
+  // Read `socket` only then: an HTTP/2 compat response makes a socket proxy when it is read.
+  if (!direct) return undefined;
+  const socket = res.socket as OwnedSocket | null;
+  return socket && socket._httpMessage === res && internals.outputData?.length === 0 ? socket : undefined;
 }

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Sink } from '../sink.js';
+import { bufferView } from './buffer-view.js';
 import { writeChunk } from './chunk-framing.js';
 import { directSocketOf } from './direct-socket.js';
 import { destroyQueuedSocket, forgetQueued, isQueued, releaseWhenSocketCloses } from './queued-response.js';
@@ -71,7 +72,7 @@ export class NodeResponseSink implements NodeSink {
     if (this.state === DONE) return false;
     const socket = this.socket;
     if (socket) return !socket.destroyed && writeChunk(socket, chunk);
-    return !this.res.destroyed && this.res.write(chunk);
+    return !this.res.destroyed && this.res.write(bufferView(chunk));
   }
 
   get bufferedBytes(): number {
@@ -115,9 +116,11 @@ export class NodeResponseSink implements NodeSink {
   }
 
   unresponsive(): boolean {
-    const socket = this.res.socket;
     // HTTP/2 streams share their session's socket: a dead peer there ends the session anyway.
-    return socket !== null && !('stream' in this.res) && peerStoppedAnswering(socket);
+    // Checked first: an HTTP/2 compat response makes a socket proxy when `socket` is read.
+    if ('stream' in this.res) return false;
+    const socket = this.res.socket;
+    return socket !== null && peerStoppedAnswering(socket);
   }
 
   /** @internal Runs the close listeners, once: the response (or the socket it waited on) closed. */

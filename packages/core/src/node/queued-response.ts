@@ -22,7 +22,8 @@ let watched = 0;
 
 /** True when `res` waits behind another response on its socket (HTTP/1.1 pipelining). */
 export function isQueued(res: ServerResponse): boolean {
-  return res.socket === null && !res.writableFinished;
+  // HTTP/2 has no pipelining; and its compat response makes a socket proxy when `socket` is read.
+  return !('stream' in res) && res.socket === null && !res.writableFinished;
 }
 
 /** Calls `sink.finish()` when the socket `res` waits on closes (at once if it already has). */
