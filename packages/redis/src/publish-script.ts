@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SseTransportError } from '@ssekit/core';
+import type { Redis } from 'ioredis';
 import { isCluster, type RedisClient } from './client.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -45,6 +46,45 @@ const SHA = createHash('sha1').update(SCRIPT).digest('hex');
  * With `waitForReplicas`, a `WAIT` follows it in the same pipeline (so on a Cluster it goes to
  * the stream's master too), and fewer acknowledgements than asked reject with the outcome unknown.
  */
+/**
+ * Loads the publish script on `client` whenever its connection is (re)established, before any
+ * publish can be sent on it (this listener is registered first, and Redis runs one connection's
+ * commands in order). Without it, the publishes sent right after Redis started (or restarted,
+ * losing its script cache) were refused `NOSCRIPT` and sent again with the script's text, while a
+ * later publish sent once the script was loaded ran first: events published one after the other
+ * were stored, and delivered, out of order. A plain `Redis` only: a `Cluster` picks a node per
+ * key, and keeps the `NOSCRIPT` fallback.
+ */
+export function loadScriptOnConnect(client: RedisClient, onError: (error: unknown) => void): void {
+  if (isCluster(client)) return;
+  const load = () => {
+    (client as Redis).script('LOAD', SCRIPT).catch(onError);
+  };
+  client.on('ready', load);
+  if (client.status === 'ready') load();
+}
+
+/** Per connection, while the script is being loaded again after a `NOSCRIPT`: publishes wait for it. */
+const reloads = new WeakMap<RedisClient, Promise<unknown>>();
+
+/**
+ * After a `NOSCRIPT`, publishes already sent fail the same way and are sent again with the
+ * script's text, in the order they were sent; a publish made meanwhile must not overtake them
+ * (its `EVALSHA` would run as soon as one of those loaded the script). It waits for a `SCRIPT
+ * LOAD` sent now, whose answer comes after theirs (one connection's commands run in order).
+ */
+function holdUntilLoaded(client: RedisClient): void {
+  if (reloads.has(client) || isCluster(client)) return;
+  const loaded = (client as Redis)
+    .script('LOAD', SCRIPT)
+    .catch(() => {})
+    // The refused publishes are sent again from the continuations of their answers, all parsed
+    // before this one: a turn of the event loop lets every one of them go first.
+    .then(() => new Promise((resolve) => setImmediate(resolve)))
+    .finally(() => reloads.delete(client));
+  reloads.set(client, loaded);
+}
+
 export async function appendEntry(
   client: RedisClient,
   options: ResolvedOptions,
@@ -59,12 +99,15 @@ export async function appendEntry(
     String(options.customIdTtl),
     ...fields,
   ];
+  const reloading = reloads.get(client);
+  if (reloading) await reloading;
   let reply: unknown;
   try {
     reply = await run(client, options, true, keys, args);
   } catch (error) {
     // A restarted or failed-over server has an empty script cache.
     if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    holdUntilLoaded(client);
     reply = await run(client, options, false, keys, args);
   }
   if (typeof reply !== 'string') throw new TypeError(`The publish script answered ${typeof reply}, not an entry id.`);

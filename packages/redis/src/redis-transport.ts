@@ -4,7 +4,7 @@ import { entryFields } from './entry.js';
 import { type RedisTransportOptions, resolveOptions } from './options.js';
 import { createRedisPresence } from './presence.js';
 import { notSent, publishFailure } from './publish-error.js';
-import { appendEntry } from './publish-script.js';
+import { appendEntry, loadScriptOnConnect } from './publish-script.js';
 import { ReadLoop } from './read-loop.js';
 import { whenReady } from './ready.js';
 import { templateOf } from './redis-url.js';
@@ -60,6 +60,7 @@ export function createRedisTransport(options: RedisTransportOptions): Transport 
   const template = templateOf(options.redis);
   checkStreamKey(template, resolved.streamKey);
   const writer = openWriter(template, resolved);
+  loadScriptOnConnect(writer, resolved.onError);
   const listeners = new Set<TransportListener>();
   const loop = new ReadLoop(template, resolved, {
     message(message) {
