@@ -26,11 +26,11 @@ const handlers = {
   },
   async publish({ events, firstSeq, pad, mode, interval }) {
     if (mode === 'burst') {
-      for (let i = 0; i < events; i++) target.publish(payload(firstSeq + i, pad));
+      for (let i = 0; i < events; i++) target.publish(payload(firstSeq + i, pad), firstSeq + i);
       return {};
     }
     for (let i = 0; i < events; i++) {
-      target.publish(payload(firstSeq + i, pad));
+      target.publish(payload(firstSeq + i, pad), firstSeq + i);
       if (interval > 0) await sleep(interval);
       else await new Promise((resolve) => setImmediate(resolve));
     }

@@ -45,11 +45,11 @@ const handlers = {
   'peak-rss': () => ({ peakRss, peakAccounted, loopDelayP99: loopDelay.percentile(99) / 1e6 }),
   async publish({ events, firstSeq, pad, mode, interval }) {
     if (mode === 'burst') {
-      for (let i = 0; i < events; i++) target.publish(payload(firstSeq + i, pad));
+      for (let i = 0; i < events; i++) target.publish(payload(firstSeq + i, pad), firstSeq + i);
       return {};
     }
     for (let i = 0; i < events; i++) {
-      target.publish(payload(firstSeq + i, pad));
+      target.publish(payload(firstSeq + i, pad), firstSeq + i);
       // Paced: one event per turn of the loop (interval 0) or per interval, as under real load.
       if (interval > 0) await sleep(interval);
       else await new Promise((resolve) => setImmediate(resolve));

@@ -1,6 +1,7 @@
 // The baseline: a hand-written node:http server at its best, one pre-encoded Buffer per event
 // written to every response.
 import http from 'node:http';
+import { frame } from './event.mjs';
 
 export function create() {
   const clients = new Set();
@@ -13,8 +14,8 @@ export function create() {
   return {
     server,
     count: () => clients.size,
-    publish(data) {
-      const bytes = Buffer.from(`data: ${data}\n\n`);
+    publish(data, seq) {
+      const bytes = Buffer.from(frame(seq, data));
       for (const res of clients) res.write(bytes);
     },
   };

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { createChannel, createSession } from 'better-sse';
+import { EVENT_TYPE } from './event.mjs';
 
 export function create() {
   const channel = createChannel();
@@ -7,5 +8,9 @@ export function create() {
     const session = await createSession(req, res, { keepAlive: null, serializer: (data) => data });
     channel.register(session);
   });
-  return { server, count: () => channel.sessionCount, publish: (data) => channel.broadcast(data) };
+  return {
+    server,
+    count: () => channel.sessionCount,
+    publish: (data, seq) => channel.broadcast(data, EVENT_TYPE, { eventId: String(seq) }),
+  };
 }

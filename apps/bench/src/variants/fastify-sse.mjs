@@ -1,5 +1,6 @@
 import fastifySse from '@fastify/sse';
 import Fastify from 'fastify';
+import { EVENT_TYPE } from './event.mjs';
 
 export async function create() {
   const replies = new Set();
@@ -18,8 +19,9 @@ export async function create() {
   return {
     server: app.server,
     count: () => replies.size,
-    publish(data) {
-      for (const reply of replies) void reply.sse.send({ data }).catch(() => {});
+    publish(data, seq) {
+      const id = String(seq);
+      for (const reply of replies) void reply.sse.send({ id, event: EVENT_TYPE, data }).catch(() => {});
     },
   };
 }

@@ -1,6 +1,7 @@
 // The floor: raw socket writes of pre-framed HTTP/1.1 chunks, framed once per event. No HTTP
 // machinery at all: the practical limit of Node for this workload.
 import net from 'node:net';
+import { frame } from './event.mjs';
 
 const HEAD = Buffer.from(
   'HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n\r\n',
@@ -25,8 +26,8 @@ export function create() {
   return {
     server,
     count: () => clients.size,
-    publish(data) {
-      const body = Buffer.from(`data: ${data}\n\n`);
+    publish(data, seq) {
+      const body = Buffer.from(frame(seq, data));
       const framed = Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n')]);
       for (const socket of clients) socket.write(framed);
     },

@@ -2,6 +2,7 @@
 // API (no compat layer), one pre-encoded Buffer per event written to every stream.
 import http2 from 'node:http2';
 import { certificate } from '../tls.mjs';
+import { frame } from './event.mjs';
 
 export function create() {
   const streams = new Set();
@@ -14,8 +15,8 @@ export function create() {
   return {
     server,
     count: () => streams.size,
-    publish(data) {
-      const bytes = Buffer.from(`data: ${data}\n\n`);
+    publish(data, seq) {
+      const bytes = Buffer.from(frame(seq, data));
       for (const stream of streams) stream.write(bytes);
     },
   };

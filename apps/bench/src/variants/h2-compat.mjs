@@ -2,6 +2,7 @@
 // `Http2ServerResponse`): what Node's compat layer costs, which every framework on HTTP/2 uses.
 import http2 from 'node:http2';
 import { certificate } from '../tls.mjs';
+import { frame } from './event.mjs';
 
 export function create() {
   const clients = new Set();
@@ -13,8 +14,8 @@ export function create() {
   return {
     server,
     count: () => clients.size,
-    publish(data) {
-      const bytes = Buffer.from(`data: ${data}\n\n`);
+    publish(data, seq) {
+      const bytes = Buffer.from(frame(seq, data));
       for (const res of clients) res.write(bytes);
     },
   };

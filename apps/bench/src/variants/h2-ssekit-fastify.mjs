@@ -3,6 +3,7 @@ import { createBroker } from '@ssekit/core';
 import { ssePlugin } from '@ssekit/fastify';
 import Fastify from 'fastify';
 import { certificate } from '../tls.mjs';
+import { EVENT_TYPE } from './event.mjs';
 
 export async function create() {
   const broker = createBroker({ heartbeatInterval: 0 });
@@ -12,5 +13,9 @@ export async function create() {
     await reply.eventStream();
   });
   await app.ready();
-  return { server: app.server, count: () => broker.stats().connections, publish: (data) => void broker.broadcast({ data }) };
+  return {
+    server: app.server,
+    count: () => broker.stats().connections,
+    publish: (data) => void broker.broadcast({ event: EVENT_TYPE, data }),
+  };
 }

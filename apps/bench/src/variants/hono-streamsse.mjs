@@ -1,6 +1,7 @@
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import { EVENT_TYPE } from './event.mjs';
 
 export function create() {
   const streams = new Set();
@@ -15,8 +16,9 @@ export function create() {
   return {
     server: createAdaptorServer({ fetch: app.fetch }),
     count: () => streams.size,
-    publish(data) {
-      for (const stream of streams) void stream.writeSSE({ data }).catch(() => {});
+    publish(data, seq) {
+      const id = String(seq);
+      for (const stream of streams) void stream.writeSSE({ id, event: EVENT_TYPE, data }).catch(() => {});
     },
   };
 }

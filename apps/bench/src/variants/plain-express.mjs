@@ -2,6 +2,7 @@
 // idle-heap budget, since Express itself costs most of that heap (see the README).
 import http from 'node:http';
 import express from 'express';
+import { frame } from './event.mjs';
 
 export function create() {
   const clients = new Set();
@@ -15,8 +16,8 @@ export function create() {
   return {
     server: http.createServer(app),
     count: () => clients.size,
-    publish(data) {
-      const bytes = Buffer.from(`data: ${data}\n\n`);
+    publish(data, seq) {
+      const bytes = Buffer.from(frame(seq, data));
       for (const res of clients) res.write(bytes);
     },
   };

@@ -2,6 +2,7 @@ import http from 'node:http';
 import { createBroker } from '@ssekit/core';
 import { expressSse } from '@ssekit/express';
 import express from 'express';
+import { EVENT_TYPE } from './event.mjs';
 
 export function create() {
   const broker = createBroker({ heartbeatInterval: 0 });
@@ -10,5 +11,9 @@ export function create() {
   app.get('/', async (_req, res) => {
     await res.sse();
   });
-  return { server: http.createServer(app), count: () => broker.stats().connections, publish: (data) => void broker.broadcast({ data }) };
+  return {
+    server: http.createServer(app),
+    count: () => broker.stats().connections,
+    publish: (data) => void broker.broadcast({ event: EVENT_TYPE, data }),
+  };
 }

@@ -1,6 +1,7 @@
 import { createBroker } from '@ssekit/core';
 import { ssePlugin } from '@ssekit/fastify';
 import Fastify from 'fastify';
+import { EVENT_TYPE } from './event.mjs';
 
 export async function create(brokerOptions = {}) {
   const broker = createBroker({ heartbeatInterval: 0, ...brokerOptions });
@@ -10,5 +11,9 @@ export async function create(brokerOptions = {}) {
     await reply.eventStream();
   });
   await app.ready();
-  return { server: app.server, count: () => broker.stats().connections, publish: (data) => void broker.broadcast({ data }) };
+  return {
+    server: app.server,
+    count: () => broker.stats().connections,
+    publish: (data) => void broker.broadcast({ event: EVENT_TYPE, data }),
+  };
 }

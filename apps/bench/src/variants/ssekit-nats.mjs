@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createBroker } from '@ssekit/core';
 import { createNodeSink, toStreamRequest } from '@ssekit/core/node';
 import { createNatsTransport } from '@ssekit/nats';
+import { EVENT_TYPE } from './event.mjs';
 
 async function freePort() {
   const server = net.createServer();
@@ -49,5 +50,5 @@ export async function create() {
   const server = http.createServer((req, res) => {
     broker.stream(toStreamRequest(req), {}, () => createNodeSink(res)).catch(() => res.destroy());
   });
-  return { server, count: () => broker.stats().connections, publish: (data) => void broker.broadcast({ data }) };
+  return { server, count: () => broker.stats().connections, publish: (data) => void broker.broadcast({ event: EVENT_TYPE, data }) };
 }

@@ -6,6 +6,7 @@ import { InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } 
 import { createBroker } from '@ssekit/core';
 import { createNodeSink, toStreamRequest } from '@ssekit/core/node';
 import { createSseMetrics } from '@ssekit/otel';
+import { EVENT_TYPE } from './event.mjs';
 
 export function create() {
   const reader = new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(1), exportIntervalMillis: 3_600_000 });
@@ -14,5 +15,5 @@ export function create() {
   const server = http.createServer((req, res) => {
     broker.stream(toStreamRequest(req), { route: '/events' }, () => createNodeSink(res)).catch(() => res.destroy());
   });
-  return { server, count: () => broker.stats().connections, publish: (data) => void broker.broadcast({ data }) };
+  return { server, count: () => broker.stats().connections, publish: (data) => void broker.broadcast({ event: EVENT_TYPE, data }) };
 }

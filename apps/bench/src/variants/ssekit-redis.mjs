@@ -6,6 +6,7 @@ import { createNodeSink, toStreamRequest } from '@ssekit/core/node';
 import { createRedisTransport } from '@ssekit/redis';
 import { Redis } from 'ioredis';
 import { startRedis } from '../redis-server.mjs';
+import { EVENT_TYPE } from './event.mjs';
 
 export async function create() {
   const { port } = await startRedis();
@@ -14,5 +15,5 @@ export async function create() {
   const server = http.createServer((req, res) => {
     broker.stream(toStreamRequest(req), {}, () => createNodeSink(res)).catch(() => res.destroy());
   });
-  return { server, count: () => broker.stats().connections, publish: (data) => void broker.broadcast({ data }) };
+  return { server, count: () => broker.stats().connections, publish: (data) => void broker.broadcast({ event: EVENT_TYPE, data }) };
 }

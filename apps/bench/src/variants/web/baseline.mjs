@@ -1,5 +1,7 @@
 // The runtime's own baseline on Bun or Deno: a hand-written `ReadableStream` per client, one
 // pre-encoded Uint8Array per event enqueued to every stream.
+import { frame } from '../event.mjs';
+
 const encoder = new TextEncoder();
 const HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
 // A first chunk at once, so the runtime sends the head before the first event.
@@ -23,8 +25,8 @@ export function create() {
       return new Response(body, { headers: HEADERS });
     },
     count: () => clients.size,
-    publish(data) {
-      const bytes = encoder.encode(`data: ${data}\n\n`);
+    publish(data, seq) {
+      const bytes = encoder.encode(frame(seq, data));
       for (const controller of clients) controller.enqueue(bytes);
     },
   };

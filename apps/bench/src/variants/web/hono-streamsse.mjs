@@ -1,6 +1,7 @@
 // Hono's own `streamSSE` on Bun or Deno: `writeSSE` per stream per event.
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import { EVENT_TYPE } from '../event.mjs';
 
 export function create() {
   const streams = new Set();
@@ -16,8 +17,9 @@ export function create() {
   return {
     fetch: app.fetch,
     count: () => streams.size,
-    publish(data) {
-      for (const stream of streams) void stream.writeSSE({ data }).catch(() => {});
+    publish(data, seq) {
+      const id = String(seq);
+      for (const stream of streams) void stream.writeSSE({ id, event: EVENT_TYPE, data }).catch(() => {});
     },
   };
 }

@@ -2,6 +2,7 @@
 import { createBroker } from '@ssekit/core';
 import { streamEvents } from '@ssekit/hono';
 import { Hono } from 'hono';
+import { EVENT_TYPE } from '../event.mjs';
 
 export function create() {
   const broker = createBroker({ heartbeatInterval: 0 });
@@ -10,6 +11,6 @@ export function create() {
   return {
     fetch: app.fetch,
     count: () => broker.stats().connections,
-    publish: (data) => void broker.broadcast({ data }),
+    publish: (data) => void broker.broadcast({ event: EVENT_TYPE, data }),
   };
 }
