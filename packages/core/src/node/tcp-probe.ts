@@ -1,4 +1,5 @@
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readlinkSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 
 /**
@@ -17,24 +18,42 @@ import type { Socket } from 'node:net';
  * 200 ms minimum retransmission timeout, doubling each time, that is at least 1.4 s of silence.
  */
 const GONE_AFTER_RETRANSMITS = 3;
-/** One read of the tables serves every socket checked within this long (one heartbeat round). */
-const TABLE_TTL_MS = 100;
+/**
+ * The tables are read again at most this often, and never more often than ten times the last
+ * read took: they list every TCP socket of the host, and with tens of thousands of them one read
+ * costs the kernel hundreds of milliseconds.
+ */
+const MIN_REFRESH_MS = 250;
 const TABLES = ['/proc/net/tcp', '/proc/net/tcp6'];
-/** Timer kinds in the `tr` column: 1 retransmission, 4 zero-window probe. */
-const RETRANSMITTING = new Set(['01', '04']);
+/**
+ * A table row whose timer (`tr`) is 1 (retransmission) or 4 (zero-window probe), capturing its
+ * retransmissions and inode. Rows: `sl local rem st tx_queue:rx_queue tr:tm->when retrnsmt uid
+ * timeout inode …`; only `tr` has two hex digits before a colon.
+ */
+const RETRANSMITTING_ROW = / 0[14]:[0-9A-F]{8} ([0-9A-F]{8}) +\d+ +\d+ (\d+)/g;
 
 type HandleSocket = Socket & { _handle?: { fd?: number } | null };
 
 const inodes = new WeakMap<Socket, string | null>();
 let supported = process.platform === 'linux';
 let silentInodes = new Set<string>();
+/** When the last read of the tables ended, and how long it took. */
 let readAt = Number.NEGATIVE_INFINITY;
+let readTook = 0;
+let reading = false;
 
-/** True when the kernel has retransmitted to `socket`'s peer without an answer for a while. */
+/**
+ * True when the kernel has retransmitted to `socket`'s peer without an answer for a while.
+ *
+ * Answers from the last read of the kernel's tables and starts a new read in the background when
+ * that one is old: a read never blocks the event loop (a synchronous read of a large host's
+ * tables once stalled a server for minutes), and the heartbeat asks again on its next round.
+ */
 export function peerStoppedAnswering(socket: Socket): boolean {
   if (!supported || socket.destroyed) return false;
+  if (!reading && performance.now() - readAt >= Math.max(MIN_REFRESH_MS, 10 * readTook)) refresh();
   const inode = inodeOf(socket);
-  return inode !== null && silentSockets().has(inode);
+  return inode !== null && silentInodes.has(inode);
 }
 
 function inodeOf(socket: HandleSocket): string | null {
@@ -55,41 +74,28 @@ function readInode(fd: number | undefined): string | null {
   }
 }
 
-function silentSockets(): Set<string> {
-  const now = performance.now();
-  if (now - readAt < TABLE_TTL_MS) return silentInodes;
-  readAt = now;
-  const silent = new Set<string>();
-  let readable = false;
-  for (const table of TABLES) {
-    let text: string;
-    try {
-      text = readFileSync(table, 'latin1');
-    } catch {
-      continue;
+function refresh(): void {
+  reading = true;
+  const started = performance.now();
+  void Promise.all(TABLES.map((table) => readFile(table, 'latin1').catch(() => undefined))).then((texts) => {
+    const silent = new Set<string>();
+    let readable = false;
+    for (const text of texts) {
+      if (text === undefined) continue;
+      readable = true;
+      collectSilent(text, silent);
     }
-    readable = true;
-    collectSilent(text, silent);
-  }
-  // No table to read (a sandbox without /proc): stop trying.
-  if (!readable) supported = false;
-  silentInodes = silent;
-  return silent;
+    // No table to read (a sandbox without /proc): stop trying.
+    if (!readable) supported = false;
+    silentInodes = silent;
+    readAt = performance.now();
+    readTook = readAt - started;
+    reading = false;
+  });
 }
 
-/** Lines: `sl local rem st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ...`. */
 function collectSilent(text: string, into: Set<string>): void {
-  let start = text.indexOf('\n') + 1; // skip the header
-  while (start > 0 && start < text.length) {
-    const end = text.indexOf('\n', start);
-    const line = text.slice(start, end === -1 ? text.length : end);
-    start = end + 1;
-    const fields = line.trim().split(/\s+/);
-    const timer = fields[5];
-    if (timer === undefined || !RETRANSMITTING.has(timer.slice(0, 2))) continue;
-    if (Number.parseInt(fields[6] ?? '0', 16) < GONE_AFTER_RETRANSMITS) continue;
-    const inode = fields[9];
-    if (inode !== undefined) into.add(inode);
-    if (end === -1) break;
+  for (const row of text.matchAll(RETRANSMITTING_ROW)) {
+    if (Number.parseInt(row[1] as string, 16) >= GONE_AFTER_RETRANSMITS) into.add(row[2] as string);
   }
 }
