@@ -17,6 +17,27 @@ export function checkBudgets(results) {
   if (core && base) {
     add('ssekit-node: heap per idle connection / baseline', core.memory.heapPerConnection / base.memory.heapPerConnection, 1.3);
   }
+  // Node's floor: raw socket writes of pre-framed chunks. Core within 1.05x of it, every Node
+  // adapter within 1.10x (events carry `id:` and `event:` lines, one event per turn of the loop).
+  const floor = results.main.floor;
+  if (floor) {
+    for (const variant of ['ssekit-node', ...ALL]) {
+      const r = results.main[variant];
+      if (r)
+        add(
+          `${variant}: CPU per delivered event / floor`,
+          r.fanout.usPerEvent / floor.fanout.usPerEvent,
+          variant === 'ssekit-node' ? 1.05 : 1.1,
+        );
+    }
+  }
+  // Paced latency (5,000 clients, 20 events/s): every adapter's p99 within 1.10x of the baseline's.
+  if (base) {
+    for (const variant of ['ssekit-node', ...ALL]) {
+      const r = results.main[variant];
+      if (r) add(`${variant}: paced p99 latency / baseline`, r.latency.p99 / base.latency.p99, 1.1);
+    }
+  }
   for (const variant of ALL) {
     const r = results.main[variant];
     if (!r || !base) continue;

@@ -46,15 +46,16 @@ export type AnyStream = Stream<any, any>;
  */
 export const PENDING_LIMIT = 64 * 1024;
 
-/** The shared empty queue of every idle stream; never pushed to (the scheduler replaces it). */
-export const NOTHING_PENDING: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
-
 /** See the file comment. Fields are plain (not private) for the broker's modules, never for users. */
 export class Stream<E extends EventMap = EventMap, P = unknown> implements Connection<E, P> {
   /** A few channel names: an array costs less than a Set per idle socket. */
   readonly channels: string[] = [];
-  /** Chunks due in this tick, written as one ({@link NOTHING_PENDING} when none). */
-  pending: Uint8Array[] = NOTHING_PENDING;
+  /**
+   * The first chunk due in this tick, and the ones after it: written as one. Most ticks bring a
+   * stream one chunk, which then costs no array.
+   */
+  pendingFirst: Uint8Array | undefined;
+  pendingMore: Uint8Array[] | undefined;
   pendingBytes = 0;
   /** Range of tick batch indexes in `pending`, to share one concatenation. */
   firstBatch = -1;
@@ -236,7 +237,8 @@ export class Stream<E extends EventMap = EventMap, P = unknown> implements Conne
     this.controller?.abort(reason);
     this.removeDrainListener?.();
     this.removeDrainListener = undefined;
-    this.pending = NOTHING_PENDING;
+    this.pendingFirst = undefined;
+    this.pendingMore = undefined;
     this.pendingBytes = 0;
     // A graceful end keeps the backlog: it is written out before the response ends.
     if (reason === 'client' || reason === 'slow' || reason === 'unresponsive') this.backlog = undefined;

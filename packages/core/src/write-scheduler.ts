@@ -15,8 +15,7 @@
  * unbroken run of the tick's deliveries gets the same concatenated buffer as every other stream
  * with that run, so a burst of N events costs one concatenation, not one per socket.
  */
-import { concat } from './backlog.js';
-import { type AnyStream, NOTHING_PENDING } from './stream.js';
+import type { AnyStream } from './stream.js';
 
 export class WriteScheduler {
   private dirty: AnyStream[] = [];
@@ -45,18 +44,21 @@ export class WriteScheduler {
   }
 
   enqueue(stream: AnyStream, chunk: Uint8Array, batchIndex: number): void {
-    if (stream.pending.length === 0) {
+    if (stream.pendingFirst === undefined) {
       this.dirty.push(stream);
       stream.firstBatch = batchIndex;
       stream.lastBatch = batchIndex;
-      stream.pending = [];
-    } else if (batchIndex === -1 || stream.lastBatch === -1 || batchIndex !== stream.lastBatch + 1) {
-      stream.firstBatch = -1; // not an unbroken run of the tick's batch: concatenate alone
-      stream.lastBatch = -1;
+      stream.pendingFirst = chunk;
     } else {
-      stream.lastBatch = batchIndex;
+      if (batchIndex === -1 || stream.lastBatch === -1 || batchIndex !== stream.lastBatch + 1) {
+        stream.firstBatch = -1; // not an unbroken run of the tick's batch: concatenate alone
+        stream.lastBatch = -1;
+      } else {
+        stream.lastBatch = batchIndex;
+      }
+      if (stream.pendingMore) stream.pendingMore.push(chunk);
+      else stream.pendingMore = [chunk];
     }
-    stream.pending.push(chunk);
     stream.pendingBytes += chunk.byteLength;
     if (batchIndex !== -1) {
       if (!this.soon) {
@@ -71,10 +73,11 @@ export class WriteScheduler {
 
   /** Writes what is queued for one stream now (it stays in the tick's list, with nothing left). */
   flush(stream: AnyStream): void {
-    const pending = stream.pending;
-    if (pending.length === 0 || stream.closed) return;
-    const chunk = pending.length === 1 ? (pending[0] as Uint8Array) : this.joined(stream);
-    stream.pending = NOTHING_PENDING;
+    const first = stream.pendingFirst;
+    if (first === undefined || stream.closed) return;
+    const chunk = stream.pendingMore === undefined ? first : this.joined(stream, first, stream.pendingMore);
+    stream.pendingFirst = undefined;
+    stream.pendingMore = undefined;
     stream.pendingBytes = 0;
     stream.write(chunk);
     stream.written();
@@ -88,17 +91,27 @@ export class WriteScheduler {
     this.batchCount = 0;
   }
 
-  private joined(stream: AnyStream): Uint8Array {
+  private joined(stream: AnyStream, first: Uint8Array, more: Uint8Array[]): Uint8Array {
     const { firstBatch, lastBatch } = stream;
-    if (firstBatch === -1 || lastBatch - firstBatch + 1 !== stream.pending.length) {
-      return concat(stream.pending, stream.pendingBytes);
-    }
+    if (firstBatch === -1 || lastBatch - firstBatch !== more.length) return join(first, more, stream.pendingBytes);
     const key = firstBatch * 2 ** 26 + lastBatch;
     let chunk = this.shared.get(key);
     if (!chunk) {
-      chunk = concat(stream.pending, stream.pendingBytes);
+      chunk = join(first, more, stream.pendingBytes);
       this.shared.set(key, chunk);
     }
     return chunk;
   }
+}
+
+/** `first` and then `more`, `length` bytes in all, as one chunk. */
+function join(first: Uint8Array, more: readonly Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  out.set(first, 0);
+  let offset = first.byteLength;
+  for (const chunk of more) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
 }
