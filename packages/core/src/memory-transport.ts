@@ -1,3 +1,4 @@
+import { HistoryIndex } from './history-index.js';
 import { createMemoryPresence } from './memory-presence.js';
 import type { ReplayResult, Transport, TransportListener, TransportMessage } from './transport.js';
 import { encodeWire, frameOf } from './wire.js';
@@ -67,6 +68,8 @@ interface ChannelLog {
  *
  * Ids it assigns are `<epoch ms>-<sequence>`: increasing, orderable, and never reused after a
  * restart, so an id from an earlier process is reported as a gap instead of matching a new event.
+ * The sequence is the event's publish position in this transport, which finds it again without
+ * a map entry per retained event.
  *
  * @example
  * ```ts
@@ -79,23 +82,20 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
   const now = options.now ?? Date.now;
   const listeners = new Set<TransportListener>();
   const channels = new Map<string, ChannelLog>();
-  const byId = new Map<string, Entry>();
+  const byId = new HistoryIndex<Entry>();
   let seq = 0;
   let lastMs = 0;
-  let msSeq = 0;
   /** Highest sequence evicted from channels since deleted: a conservative gap bound for them. */
   let deletedEvictedSeq = -1;
 
-  const nextId = (): string => {
-    const ms = Math.max(now(), lastMs);
-    msSeq = ms === lastMs ? msSeq + 1 : 0;
-    lastMs = ms;
-    return `${ms}-${msSeq}`;
+  const nextId = (position: number): string => {
+    lastMs = Math.max(now(), lastMs);
+    return `${lastMs}-${position}`;
   };
 
   const evict = (log: ChannelLog, entry: Entry) => {
     log.evictedSeq = entry.position;
-    if (--entry.holders === 0 && byId.get(entry.id) === entry) byId.delete(entry.id);
+    if (--entry.holders === 0) byId.remove(entry);
   };
 
   const trim = (name: string, log: ChannelLog, at: number) => {
@@ -130,7 +130,9 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
   );
   sweep.unref?.();
 
-  const store = (entry: Entry) => {
+  const store = (entry: Entry, assigned: boolean) => {
+    byId.add(entry, assigned);
+    entry.holders++; // held while it is stored, so a trim below cannot remove it from the index twice
     for (const name of entry.channels) {
       let log = channels.get(name);
       if (!log) {
@@ -141,12 +143,13 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
       entry.holders++;
       trim(name, log, entry.at);
     }
-    if (entry.holders > 0) byId.set(entry.id, entry);
+    if (--entry.holders === 0) byId.remove(entry);
   };
 
   const publish = (channelNames: readonly string[], frame: string, id?: string): string => {
-    const entry = new Entry(id ?? nextId(), channelNames, frame, ++seq, now());
-    if (historySize > 0) store(entry);
+    const position = ++seq;
+    const entry = new Entry(id ?? nextId(position), channelNames, frame, position, now());
+    if (historySize > 0) store(entry, id === undefined);
     for (const listener of listeners) listener.message(entry);
     return entry.id;
   };

@@ -22,19 +22,28 @@ export class Publisher {
 
   /** Publishes to internal channel names; rejects (never throws) on invalid events. */
   publish(channels: readonly string[], event: SseEvent): Promise<string> {
-    let published: Promise<string>;
+    let result: string | Promise<string>;
     try {
-      const { id, ...rest } = this.schemas ? { ...event, data: validateData(this.schemas, event.event ?? 'message', event.data) } : event;
+      const checked = this.schemas ? { ...event, data: validateData(this.schemas, event.event ?? 'message', event.data) } : event;
+      const id = checked.id;
+      let body: SseEvent = checked;
+      if (id !== undefined) {
+        const { id: _, ...rest } = checked;
+        body = rest;
+      }
       // The broker always adds an id line, so a published event is always dispatched: give it data.
-      const body = rest.data === undefined && rest.event === undefined ? { ...rest, data: '' } : rest;
+      if (body.data === undefined && body.event === undefined) body = { ...body, data: '' };
       const frame = formatEvent(body, this.encodeOptions);
       if (id !== undefined) formatEvent({ id }); // validates the id
       this.counters.published++;
       if (diagnostics.publish.hasSubscribers) diagnostics.publish.publish(publishMessage(channels));
-      published = Promise.resolve(this.transport.publish(channels, frame, id === undefined ? undefined : String(id)));
+      result = this.transport.publish(channels, frame, id === undefined ? undefined : String(id));
     } catch (error) {
       return Promise.reject(error);
     }
+    // A transport that answered at once (the in-memory one) has nothing for a close to wait for.
+    if (typeof result === 'string') return Promise.resolve(result);
+    const published = Promise.resolve(result);
     const settled: Promise<boolean> = published.then(
       () => this.pending.delete(settled),
       () => this.pending.delete(settled),

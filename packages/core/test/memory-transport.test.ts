@@ -57,4 +57,38 @@ describe('memory transport history', () => {
     expect(tail.messages.map((m) => m.frame)).toEqual(['data: 3\n\n', 'data: 4\n\n']);
     await transport.close();
   });
+
+  it('finds an old event of a quiet channel after a busy one published far past it, and forgets evicted ones', async () => {
+    // Ids carry the publish position; the index spans from the oldest retained event, and moves
+    // such an old event aside once the span is mostly evicted slots.
+    const transport = createMemoryTransport({ historySize: 100 });
+    const quiet = transport.publish(['#quiet'], 'data: q0\n\n') as string;
+    const busy = Array.from({ length: 20_000 }, (_, i) => transport.publish(['#busy'], `data: b${i}\n\n`) as string);
+    const next = transport.publish(['#quiet'], 'data: q1\n\n') as string;
+    const fromQuiet = (await transport.replay(['#quiet'], quiet)) as ReplayResult;
+    expect(fromQuiet.gap).toBeUndefined();
+    expect(fromQuiet.messages.map((m) => m.id)).toEqual([next]);
+    // Evicted from its channel: gone from the index too (a gap, not a match).
+    expect(await transport.replay(['#busy'], busy[0] as string)).toMatchObject({ gap: 'expired' });
+    const recent = (await transport.replay(['#busy'], busy[19_990] as string)) as ReplayResult;
+    expect(recent.gap).toBeUndefined();
+    expect(recent.messages.map((m) => m.frame)).toEqual(Array.from({ length: 9 }, (_, i) => `data: b${19_991 + i}\n\n`));
+    // A well-formed id this transport never issued at that position does not match another event.
+    const [ms, position] = (busy[19_990] as string).split('-');
+    expect(await transport.replay(['#busy'], `${Number(ms) - 1}-${position}`)).toMatchObject({ messages: [], gap: 'expired' });
+    await transport.close();
+  });
+
+  it('keeps publisher-given ids findable, the newest event holding an id it shares with an older one', async () => {
+    const transport = createMemoryTransport();
+    transport.publish(['#t'], 'data: 1\n\n', 'order-1');
+    transport.publish(['#t'], 'data: 2\n\n');
+    transport.publish(['#t'], 'data: 3\n\n', 'order-1');
+    transport.publish(['#t'], 'data: 4\n\n', '123-2'); // the shape of an assigned id
+    transport.publish(['#t'], 'data: 5\n\n');
+    const after = async (id: string) => ((await transport.replay(['#t'], id)) as ReplayResult).messages.map((m) => m.frame);
+    expect(await after('order-1')).toEqual(['data: 4\n\n', 'data: 5\n\n']);
+    expect(await after('123-2')).toEqual(['data: 5\n\n']);
+    await transport.close();
+  });
 });
