@@ -7,7 +7,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Broker, createBroker, GAP_EVENT, isSseError } from '@ssekit/core';
+import { type Broker, createBroker, GAP_EVENT, isSseError, type TransportMessage } from '@ssekit/core';
 import { createNodeSink, toStreamRequest } from '@ssekit/core/node';
 import { openSse, type ReceivedEvent, type RedisServer, type SseReader, startRedis, waitFor } from '@ssekit/test-utils';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -103,7 +103,7 @@ it('delivers every event of a client’s topics once, in per-topic order, on two
   expect(onlyA.events.at(-1)?.id).toMatch(/^[0-9a-z]+\.[-0-9a-z_]*\.$/);
 });
 
-it('replays a client on topics of two shards on the other node from its one id: each missed event once, then live', async () => {
+it('replays a client on topics of two shards on the other node from its one id while both publish: each event once, then live', async () => {
   const a = topicOn(1, 'a');
   const b = topicOn(2, 'b');
   const other = topicOn(0, 'c');
@@ -117,25 +117,47 @@ it('replays a client on topics of two shards on the other node from its one id: 
   await first.waitForEvents(20);
   const lastId = first.events.at(-1)?.id as string;
   first.close();
-  for (let n = 10; n < 25; n++) {
-    await two.broker.publish(b, { data: `${b}:${n}` });
-    await one.broker.publish(a, { data: `${a}:${n}` });
-  }
   // The second node has no streams: it reads nothing, and starts the shards for this client.
   expect(two.stats().shardsRead).toEqual([]);
+  // Both nodes publish on both topics without pause while the client reconnects, so events land
+  // before the replay, inside it, at the seam and after it.
+  const total = 150;
+  let published = 10;
+  const publishing = (async () => {
+    for (; published < total; published++) {
+      await Promise.all([
+        one.broker.publish(a, { data: `${a}:${published}` }),
+        two.broker.publish(b, { data: `${b}:${published}` }),
+        // Not the client's: it moves shard 0, so the nodes' ids differ (no help from equal ids at the seam).
+        two.broker.publish(other, { data: `${other}:${published}` }),
+      ]);
+    }
+  })();
+  await waitFor(() => published >= 40, 'some events published while the client is away');
   const resumed = await open(two, [a, b], lastId);
-  await resumed.waitForEvents(30);
-  for (let n = 25; n < 30; n++) {
-    await one.broker.publish(a, { data: `${a}:${n}` });
-    await one.broker.publish(b, { data: `${b}:${n}` });
-  }
-  await resumed.waitForEvents(40);
-  // Enough time for a duplicate to arrive, bounded by a condition: one more event, then the check.
-  await one.broker.publish(a, { data: `${a}:30` });
-  await resumed.waitForEvents(41);
+  await publishing;
+  await resumed.waitForEvents(2 * (total - 10), 10_000);
+  // One more event after the last: a duplicate or a late one would have arrived before it.
+  await one.broker.publish(a, { data: `${a}:${total}` });
+  await resumed.waitForEvents(2 * (total - 10) + 1);
   expect(resumed.events.filter((event) => event.event === GAP_EVENT)).toEqual([]);
-  expect(byTopic(resumed.events)).toEqual({ [a]: range(10, 31), [b]: range(10, 30) });
-  expect(resumed.events).toHaveLength(41);
+  expect(byTopic(resumed.events)).toEqual({ [a]: range(10, total + 1), [b]: range(10, total) });
+  expect(resumed.events).toHaveLength(2 * (total - 10) + 1);
+  // The id of a replayed event resumes right after it (on the first node).
+  const middle = resumed.events[4]?.id as string;
+  const fromMiddle = await open(one, [a, b], middle);
+  await fromMiddle.waitForEvents(resumed.events.length - 5);
+  expect(byTopic(fromMiddle.events)).toEqual(byTopic(resumed.events.slice(5)));
+  fromMiddle.close();
+  // And its newest id resumes on the first node with nothing missed and nothing again.
+  const newest = resumed.events.at(-1)?.id as string;
+  resumed.close();
+  await two.broker.publish(b, { data: `${b}:${total}` });
+  const back = await open(one, [a, b], newest);
+  await back.waitForEvents(1);
+  await one.broker.publish(a, { data: `${a}:${total + 1}` });
+  await back.waitForEvents(2);
+  expect(back.events.map((event) => event.data)).toEqual([`${b}:${total}`, `${a}:${total + 1}`]);
 });
 
 it('sends a gap when the id does not cover a shard of the client’s topics, or is no vector, then streams live', async () => {
@@ -189,4 +211,34 @@ it('refuses with typed errors: one event for several shards, a publisher-given i
   await expect(together.broker.publish([a, b], { data: 'x' })).resolves.toMatch(/^\.\.[0-9a-z]+$/);
   const wrong = await node('wrong', { shardOf: () => 3 });
   await expect(wrong.broker.publish(a, { data: 'x' })).rejects.toThrow(/from 0 to 2/);
+});
+
+it('hands the broker each event with its shard as lane, and replays with one floor per shard', async () => {
+  const a = topicOn(1, 'a');
+  const b = topicOn(2, 'b');
+  const transport = createRedisTransport({ redis: redis?.url as string, streamKey: 'lanes', shards: SHARDS });
+  const received: TransportMessage[] = [];
+  transport.subscribe({ message: (message) => received.push(message), gap: () => {} });
+  try {
+    await transport.ready?.([`#${a}`, `#${b}`]);
+    await transport.publish([`#${a}`], 'data: a0\n\n');
+    await transport.publish([`#${b}`], 'data: b0\n\n');
+    await transport.publish([`#${a}`], 'data: a1\n\n');
+    await waitFor(() => received.length === 3, 'three events read');
+    expect(received.map((message) => [message.frame, message.lane])).toEqual([
+      ['data: a0\n\n', 1],
+      ['data: b0\n\n', 2],
+      ['data: a1\n\n', 1],
+    ]);
+    const replay = await transport.replay([`#${a}`, `#${b}`], received[0]?.id as string);
+    // Order holds per shard; events of two shards in one millisecond merge by shard.
+    const lanes = replay.messages.map((message) => [message.frame, message.lane]).sort((x, y) => Number(x[1]) - Number(y[1]));
+    expect(lanes).toEqual([
+      ['data: a1\n\n', 1],
+      ['data: b0\n\n', 2],
+    ]);
+    expect(replay.through).toEqual([undefined, received[2]?.position, received[1]?.position]);
+  } finally {
+    await transport.close();
+  }
 });
