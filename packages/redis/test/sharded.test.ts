@@ -71,7 +71,9 @@ function byTopic(events: readonly ReceivedEvent[]): Record<string, number[]> {
   for (const event of events) {
     if (event.event === GAP_EVENT) continue;
     const [topic, n] = event.data.split(':');
-    (out[topic as string] ??= []).push(Number(n));
+    const list = out[topic as string] ?? [];
+    list.push(Number(n));
+    out[topic as string] = list;
   }
   return out;
 }
