@@ -63,7 +63,9 @@ export function createShardedTransport(options: RedisTransportOptions, resolved:
   const ownLast: (StreamId | undefined)[] = new Array(shards).fill(undefined);
   let closed = false;
   const resumable = createRedisResumableStore(writer, template, resolved);
-  const presence = createRedisPresence(writer, resolved, options.presence);
+  // Presence lives with shard 0, which every node with a stream reads: its keys share shard 0's
+  // hash tag (one slot, as its scripts need), and its notices (on `#topic`) are read with it.
+  const presence = createRedisPresence(writer, shardOptions[0] as ResolvedOptions, options.presence);
 
   const ensureOpen = (doing: string) => {
     if (closed) throw new SseTransportError(`Cannot ${doing}: the Redis transport is closed.`);
