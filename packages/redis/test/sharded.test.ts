@@ -44,9 +44,14 @@ interface TestNode {
   stats(): ShardedTransportStats;
 }
 
-async function node(streamKey: string, options: Partial<RedisTransportOptions> = {}): Promise<TestNode> {
+async function node(streamKey: string, options: Partial<RedisTransportOptions> = {}, notify = false): Promise<TestNode> {
   const transport = createRedisTransport({ redis: redis?.url as string, streamKey, shards: SHARDS, ...options });
-  const broker = createBroker({ transport, heartbeatInterval: 0, closeTimeout: 500 });
+  const broker = createBroker({
+    transport,
+    heartbeatInterval: 0,
+    closeTimeout: 500,
+    ...(notify ? { presence: { notify: () => true } } : {}),
+  });
   brokers.push(broker);
   const server = http.createServer(async (req, res) => {
     const topics = new URL(req.url ?? '/', 'http://x').searchParams.getAll('topic');
@@ -243,4 +248,18 @@ it('hands the broker each event with its shard as lane, and replays with one flo
   } finally {
     await transport.close();
   }
+});
+
+it('keeps presence with shard 0: both nodes list a topic’s clients, and join notices reach the other node', async () => {
+  const room = topicOn(2, 'room');
+  const [one, two] = [await node('presence', {}, true), await node('presence', {}, true)];
+  const watcher = await open(two, [room]);
+  await waitFor(() => two.broker.stats().connections === 1, 'the watcher open');
+  const joiner = await open(one, [room]);
+  await waitFor(() => one.broker.stats().connections === 1, 'the joiner open');
+  await waitFor(() => watcher.events.filter((event) => event.event === 'ssekit:join').length === 2, 'both joins on the other node');
+  expect((await one.broker.presence(room)).clients).toHaveLength(2);
+  expect((await two.broker.presence(room)).clients).toHaveLength(2);
+  joiner.close();
+  await waitFor(() => watcher.events.some((event) => event.event === 'ssekit:leave'), 'the leave on the other node');
 });
