@@ -66,8 +66,16 @@ export function createFanOut(
     if (notice.channels) channels.forEach(notice.channels, (stream) => hit.add(stream));
     for (const stream of notice.channels ? hit : open) {
       if (stream.closed) continue;
-      // Positions may start over (a new Redis stream): the old floor means nothing now.
-      stream.floor = undefined;
+      // Positions may start over (a new Redis stream): the old floor means nothing now, in the
+      // lost lane only when the transport says which.
+      const floor = stream.floor;
+      if (typeof floor === 'object' && notice.lane !== undefined) {
+        const floors = [...floor];
+        floors[notice.lane] = undefined;
+        stream.floor = floors;
+      } else {
+        stream.floor = undefined;
+      }
       stream.queue(encodeGap(stream.lastId ?? stream.lastEventId ?? null, 'lost'));
       counters.gaps++;
       if (diagnostics.gap.hasSubscribers) diagnostics.gap.publish({ connection: stream, route: stream.route, reason: 'lost' });

@@ -74,6 +74,11 @@ export interface TransportGap {
   readonly channels?: readonly string[];
   /** What the transport saw, for logs (not sent to clients). */
   readonly detail: string;
+  /**
+   * The lane (see {@link TransportMessage.lane}) whose history was lost, when only one was:
+   * positions of that lane may start over, the floors of the others still hold.
+   */
+  readonly lane?: number;
 }
 
 /** What the broker listens to on its transport. */

@@ -39,7 +39,10 @@ function laneTransport() {
     const message: TransportMessage = { id: `live-${lane}:${position}`, channels: ['#t'], frame: `data: ${data}\n\n`, position, lane };
     for (const listener of listeners) listener.message(message);
   };
-  return { transport, calls, deliver, replayAsked, answer: (result: ReplayResult) => answer(result) };
+  const gap = (lane: number) => {
+    for (const listener of listeners) listener.gap({ channels: ['#t'], detail: 'test', lane });
+  };
+  return { transport, calls, deliver, gap, replayAsked, answer: (result: ReplayResult) => answer(result) };
 }
 
 const message = (lane: number, position: number, data: string): TransportMessage => ({
@@ -68,8 +71,20 @@ it('drops a live event only at or before the floor of its own lane, at the seam 
     lanes.deliver(1, 10, 'late-1-10');
     lanes.deliver(0, 4, 'late-0-4');
     lanes.deliver(1, 11, 'live-1-11');
-    const events = await reader.waitForEvents(4);
-    expect(events.map((event) => event.data)).toEqual(['r-0-5', 'r-1-10', 'live-0-6', 'live-1-11']);
+    await reader.waitForEvents(4);
+    // Lane 1 lost history (its positions may start over): its floor goes, lane 0's stays.
+    lanes.gap(1);
+    lanes.deliver(0, 3, 'late-0-3');
+    lanes.deliver(1, 2, 'restarted-1-2');
+    const events = await reader.waitForEvents(6);
+    expect(events.map((event) => (event.event === 'ssekit:gap' ? 'gap' : event.data))).toEqual([
+      'r-0-5',
+      'r-1-10',
+      'live-0-6',
+      'live-1-11',
+      'gap',
+      'restarted-1-2',
+    ]);
     reader.close();
   } finally {
     await served.close();

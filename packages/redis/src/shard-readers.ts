@@ -137,7 +137,7 @@ export class ShardReaders {
       },
       gap: (detail) => {
         if (this.loops[k] !== loop) return;
-        this.output.gap({ channels: [...(this.watched[k] as Set<string>)], detail: `shard ${k}: ${detail}` });
+        this.output.gap({ channels: [...(this.watched[k] as Set<string>)], detail: `shard ${k}: ${detail}`, lane: k });
       },
       started: (cursor) => {
         if (this.loops[k] === loop) this.positions[k] = cursor;
