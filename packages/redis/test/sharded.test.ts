@@ -263,3 +263,21 @@ it('keeps presence with shard 0: both nodes list a topic’s clients, and join n
   joiner.close();
   await waitFor(() => watcher.events.some((event) => event.event === 'ssekit:leave'), 'the leave on the other node');
 });
+
+it('subscribing an open stream to a topic of a shard not read yet, then publishing on the same node, delivers', async () => {
+  const a = topicOn(1, 'a');
+  const one = await node('subscribe-then-publish');
+  const reader = await open(one, [a]);
+  await waitFor(() => one.broker.stats().connections === 1, 'the stream open');
+  const connection = [...one.broker.connections()][0];
+  if (!connection) throw new Error('no connection');
+  for (let round = 0; round < 3; round++) {
+    const b = topicOn(2, `b${round}-`);
+    expect(one.stats().shardsRead).toEqual(round === 0 ? [0, 1] : [0, 1, 2]);
+    await one.broker.subscribe(connection, [b]);
+    await one.broker.publish(b, { data: `${b}:0` });
+    await reader.waitForEvents(round + 1);
+    expect(reader.events[round]?.data).toBe(`${b}:0`);
+    await one.broker.unsubscribe(connection, [b]);
+  }
+});
