@@ -40,6 +40,8 @@ export class ShardReaders {
   /** Counters of loops already stopped, so `stats()` does not forget them. */
   private retired = { reconnects: 0, gapsReported: 0 };
   private closed = false;
+  /** Set by {@link ShardReaders.pinAll}: every shard is read until close, none stops for idleness. */
+  private pinned = false;
 
   constructor(
     private readonly template: RedisClient,
@@ -68,6 +70,23 @@ export class ShardReaders {
       return this.ensure(k);
     });
     await Promise.all(loops.map((loop) => loop?.started(timeout)));
+  }
+
+  /**
+   * Reads every shard until close: for a caller that does not say which channels it needs (a
+   * broker from before `ready(channels)` and `watch`), which would otherwise miss events once
+   * shards stopped for idleness.
+   */
+  async pinAll(timeout: number): Promise<void> {
+    this.pinned = true;
+    for (const [k, timer] of this.idleTimers.entries()) {
+      if (timer) clearTimeout(timer);
+      this.idleTimers[k] = undefined;
+    }
+    await this.ready(
+      this.loops.map((_, k) => k),
+      timeout,
+    );
   }
 
   /** A channel got its first local subscriber. */
@@ -149,7 +168,7 @@ export class ShardReaders {
   }
 
   private scheduleIdle(k: number): void {
-    if (this.closed || this.idleTimers[k]) return;
+    if (this.closed || this.pinned || this.idleTimers[k]) return;
     const delay = (this.shardOptions[k] as ResolvedOptions).shardIdleTimeout;
     const timer = setTimeout(() => {
       this.idleTimers[k] = undefined;

@@ -126,8 +126,9 @@ export function createShardedTransport(options: RedisTransportOptions, resolved:
 
     async ready(channels) {
       ensureOpen('open a stream');
-      const needed = channels === undefined ? Array.from({ length: shards }, (_, k) => k) : map.ofAll(channels);
-      await readers.ready(needed, resolved.timeout);
+      // Without channels the caller will not say what it needs (nor call watch): read everything.
+      if (channels === undefined) await readers.pinAll(resolved.timeout);
+      else await readers.ready(map.ofAll(channels), resolved.timeout);
     },
 
     watch: (channel) => readers.watch(channel),

@@ -281,3 +281,25 @@ it('subscribing an open stream to a topic of a shard not read yet, then publishi
     await one.broker.unsubscribe(connection, [b]);
   }
 });
+
+it('reads every shard for good for a caller of ready() without channels (a broker that does not say what it needs)', async () => {
+  const transport = createRedisTransport({ redis: redis?.url as string, streamKey: 'pinned', shards: SHARDS, shardIdleTimeout: 50 });
+  const received: TransportMessage[] = [];
+  transport.subscribe({ message: (message) => received.push(message), gap: () => {} });
+  try {
+    await transport.ready?.();
+    const stats = () => transport.stats?.() as ShardedTransportStats;
+    expect(stats().shardsRead).toEqual([0, 1, 2]);
+    // A transport told its channels, and never told of a subscriber, stops after the idle timeout:
+    // once it has, the one that was not told must still read every shard.
+    const control = createRedisTransport({ redis: redis?.url as string, streamKey: 'pinned', shards: SHARDS, shardIdleTimeout: 50 });
+    await control.ready?.(['*']);
+    await waitFor(() => (control.stats?.() as ShardedTransportStats).shardsRead.length === 0, 'the control to stop reading');
+    await control.close();
+    for (let k = 0; k < SHARDS; k++) await transport.publish([`#${topicOn(k, 'p')}`], `data: ${k}\n\n`);
+    await waitFor(() => received.length === SHARDS, 'an event of every shard');
+    expect(stats().shardsRead).toEqual([0, 1, 2]);
+  } finally {
+    await transport.close();
+  }
+});
