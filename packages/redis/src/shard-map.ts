@@ -23,7 +23,16 @@ export class RedisShardError extends SseError {
   }
 }
 
-/** FNV-1a, 32 bits, over the UTF-16 code units of `text`: stable across nodes and versions. */
+/**
+ * FNV-1a, 32 bits, over the UTF-16 code units of `text`: stable across nodes and versions.
+ * Exported as `shardHash`: the default `shardOf` is `shardHash(topic) % shards`.
+ *
+ * @example
+ * ```ts
+ * // Topics `room:<building>:<room>` of one building on one shard.
+ * createRedisTransport({ redis, shards: 3, shardOf: (topic) => shardHash(topic.split(':').slice(0, 2).join(':')) % 3 });
+ * ```
+ */
 export function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
