@@ -216,6 +216,41 @@ const MUTATIONS = [
     pkg: 'packages/redis',
   },
   {
+    name: 'lane-floor-ignored',
+    file: 'packages/core/src/floor.ts',
+    search: 'return laneFloor !== undefined && position <= laneFloor;',
+    replace: 'return false;',
+    pkg: 'packages/core',
+  },
+  {
+    name: 'redis-shard-lane-missing',
+    file: 'packages/redis/src/shard-readers.ts',
+    search: 'position: message.position, lane: k }',
+    replace: 'position: message.position }',
+    pkg: 'packages/redis',
+  },
+  {
+    name: 'redis-shard-ready-not-awaited',
+    file: 'packages/redis/src/shard-readers.ts',
+    search: 'await Promise.all(loops.map((loop) => loop?.started(timeout)));',
+    replace: 'void loops;',
+    pkg: 'packages/redis',
+  },
+  {
+    name: 'redis-shard-uncovered-no-gap',
+    file: 'packages/redis/src/sharded-transport.ts',
+    search: "if (part === undefined || part.result.gap === 'unknown') gap = gap ?? 'unknown';",
+    replace: "if (part?.result.gap === 'unknown') gap = gap ?? 'unknown';",
+    pkg: 'packages/redis',
+  },
+  {
+    name: 'redis-shard-idle-while-pinned',
+    file: 'packages/redis/src/shard-readers.ts',
+    search: 'if (this.closed || this.pinned || this.idleTimers[k]) return;',
+    replace: 'if (this.closed || this.idleTimers[k]) return;',
+    pkg: 'packages/redis',
+  },
+  {
     // Adapters' suites run against a built core (as users do): planted in core, rebuilt.
     name: 'headers-no-transform-dropped',
     file: 'packages/core/src/headers.ts',

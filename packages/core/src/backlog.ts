@@ -7,8 +7,10 @@
  * reading holds no copy of its replay. Live events and the stream's own sends that arrive
  * meanwhile queue behind it, in order, and count against `maxBufferedBytes` like any live bytes.
  */
+
+import { atOrBeforeFloor } from './floor.js';
 import type { Sink } from './sink.js';
-import type { TransportMessage } from './transport.js';
+import type { LaneFloors, TransportMessage } from './transport.js';
 import { encodeWire } from './wire.js';
 
 /** Batches of small events are joined up to this size before one write. */
@@ -70,7 +72,7 @@ export class Backlog {
     stream: BacklogOwner,
     messages: readonly TransportMessage[],
     notice: Uint8Array | undefined,
-    through: number | string | undefined,
+    through: number | string | LaneFloors | undefined,
   ): void {
     const seam = this.seam ?? [];
     this.seam = undefined;
@@ -84,7 +86,7 @@ export class Backlog {
     if (notice) this.items.push(notice);
     for (const { chunk, message } of seam) {
       if (message) {
-        const old = replayed.has(message.id) || (through !== undefined && message.position !== undefined && message.position <= through);
+        const old = replayed.has(message.id) || atOrBeforeFloor(message, through);
         if (old) {
           this.liveBytes -= chunk.byteLength;
           continue;

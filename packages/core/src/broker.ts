@@ -176,7 +176,8 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
     options.retryAfter ?? 5,
   );
   const open = new Set<Stream<E, P>>();
-  const channels = new Channels();
+  // Only a transport that reads per channel (a sharded one) is told who listens where.
+  const channels = new Channels(transport.watch || transport.unwatch ? transport : {});
   const scheduler = new WriteScheduler();
   const stats: BrokerStats = {
     connections: 0,
@@ -316,10 +317,10 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
   };
 
   /** Waits until the transport delivers everything published from now on (see `Transport.ready`). */
-  const transportReady = async () => {
+  const transportReady = async (channelNames: readonly string[]) => {
     if (!transport.ready) return;
     try {
-      await transport.ready();
+      await transport.ready(channelNames);
     } catch {
       stats.rejected++;
       throw limitRejection(503, 'Live events are not available right now; reconnect shortly.', options.retryAfter ?? 5);
@@ -357,7 +358,8 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
       // Allocated here, once: a stream without a client key is its own client, under its session id.
       const sessionId = `${Date.now().toString(36)}.${(++sessionCount).toString(36)}`;
       const clientId = streamOptions.clientId ?? admitted.clientId ?? sessionId;
-      await transportReady();
+      // The channels register() and the topic joins below give the stream.
+      await transportReady([BROADCAST, clientChannel(clientId), ...admitted.topics.map(topicChannel)]);
       refuse(clientId); // again after the hooks: other streams may have opened meanwhile
       const retry = streamOptions.retry ?? options.retry;
       if (retry !== undefined) formatEvent({ retry }); // an invalid hint fails before the head goes out

@@ -8,7 +8,15 @@ export const BROADCAST = '*';
 export const topicChannel = (topic: string): string => `#${topic}`;
 export const clientChannel = (clientId: string): string => `@${clientId}`;
 
+/** Told when a channel gets its first subscriber and loses its last (see `Transport.watch`). */
+export interface ChannelWatcher {
+  watch?(channel: string): void;
+  unwatch?(channel: string): void;
+}
+
 export class Channels {
+  constructor(private readonly watcher: ChannelWatcher = {}) {}
+
   // A channel with one subscriber holds it directly: most per-client channels have one session,
   // and a Set per idle connection would cost more than the connection itself.
   private readonly subscribers = new Map<string, AnyStream | Set<AnyStream>>();
@@ -17,8 +25,10 @@ export class Channels {
     if (stream.channels.includes(channel)) return;
     stream.channels.push(channel);
     const current = this.subscribers.get(channel);
-    if (current === undefined) this.subscribers.set(channel, stream);
-    else if (current instanceof Set) current.add(stream);
+    if (current === undefined) {
+      this.subscribers.set(channel, stream);
+      this.watcher.watch?.(channel);
+    } else if (current instanceof Set) current.add(stream);
     else this.subscribers.set(channel, new Set([current, stream]));
   }
 
@@ -27,8 +37,10 @@ export class Channels {
     if (at === -1) return;
     stream.channels.splice(at, 1);
     const current = this.subscribers.get(channel);
-    if (current === stream) this.subscribers.delete(channel);
-    else if (current instanceof Set && current.delete(stream) && current.size === 0) this.subscribers.delete(channel);
+    if (current === stream || (current instanceof Set && current.delete(stream) && current.size === 0)) {
+      this.subscribers.delete(channel);
+      this.watcher.unwatch?.(channel);
+    }
   }
 
   leaveAll(stream: AnyStream): void {

@@ -16,7 +16,8 @@ export type SseErrorCode =
   | 'REJECTED'
   | 'HOOK_FAILED'
   | 'NOT_INSTALLED'
-  | 'PRESENCE_UNAVAILABLE';
+  | 'PRESENCE_UNAVAILABLE'
+  | 'CROSS_SHARD';
 
 const brand = Symbol.for('ssekit.error');
 

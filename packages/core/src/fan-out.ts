@@ -5,6 +5,7 @@
 import { encodeMessage } from './backlog.js';
 import type { Channels } from './channels.js';
 import { channels as diagnostics } from './diagnostics.js';
+import { atOrBeforeFloor } from './floor.js';
 import { encodeGap } from './gap.js';
 import type { AnyStream } from './stream.js';
 import type { TransportGap, TransportListener, TransportMessage } from './transport.js';
@@ -33,10 +34,16 @@ export function createFanOut(
     channels.forEach(message.channels, (stream) => {
       if (stream.stamp === stamp) return; // on several of the event's channels: once
       stream.stamp = stamp;
-      if (stream.floor !== undefined && position !== undefined) {
-        // The transport is late with an event this stream's replay already had.
-        if (position <= stream.floor) return;
-        stream.floor = undefined;
+      const floor = stream.floor;
+      if (floor !== undefined && position !== undefined) {
+        if (typeof floor !== 'object') {
+          // The transport is late with an event this stream's replay already had.
+          if (position <= floor) return;
+          stream.floor = undefined;
+        } else if (atOrBeforeFloor(message, floor)) {
+          // Per lane: a later event of one lane says nothing of the others, so the floors stay.
+          return;
+        }
       }
       if (!bytes) {
         bytes = encodeMessage(message);
@@ -59,8 +66,16 @@ export function createFanOut(
     if (notice.channels) channels.forEach(notice.channels, (stream) => hit.add(stream));
     for (const stream of notice.channels ? hit : open) {
       if (stream.closed) continue;
-      // Positions may start over (a new Redis stream): the old floor means nothing now.
-      stream.floor = undefined;
+      // Positions may start over (a new Redis stream): the old floor means nothing now, in the
+      // lost lane only when the transport says which.
+      const floor = stream.floor;
+      if (typeof floor === 'object' && notice.lane !== undefined) {
+        const floors = [...floor];
+        floors[notice.lane] = undefined;
+        stream.floor = floors;
+      } else {
+        stream.floor = undefined;
+      }
       stream.queue(encodeGap(stream.lastId ?? stream.lastEventId ?? null, 'lost'));
       counters.gaps++;
       if (diagnostics.gap.hasSubscribers) diagnostics.gap.publish({ connection: stream, route: stream.route, reason: 'lost' });

@@ -95,6 +95,7 @@ export type { EventSchemas, StandardResult, StandardSchema } from './schemas.js'
 export type { Sink } from './sink.js';
 export { isStreamSource, type StreamBody, type StreamSource } from './source.js';
 export type {
+  LaneFloors,
   PresenceEntry,
   PresenceFrames,
   ReplayResult,

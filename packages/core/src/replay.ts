@@ -51,6 +51,7 @@ export async function replay(stream: AnyStream, transport: Transport, lastEventI
   if (diagnostics.replay.hasSubscribers) {
     diagnostics.replay.publish({ connection: stream, route: stream.route, events: result.messages.length, gap: result.gap });
   }
-  stream.floor = result.through;
+  // The stream's own copy of per-lane floors: the transport may keep its array.
+  stream.floor = Array.isArray(result.through) ? [...result.through] : result.through;
   backlog.start(stream, result.messages, notice, result.through);
 }

@@ -10,6 +10,7 @@ import { pipe } from './pipe.js';
 import type { ErrorHandler } from './report.js';
 import type { Sink } from './sink.js';
 import type { StreamSource } from './source.js';
+import type { LaneFloors } from './transport.js';
 import type { EventMap, EventOf } from './types.js';
 
 /** Counters the streams update themselves. */
@@ -66,8 +67,11 @@ export class Stream<E extends EventMap = EventMap, P = unknown> implements Conne
   idleTicks = 0;
   /** Id of the newest transported event queued for this stream (reported with a lost-history gap). */
   lastId: string | undefined;
-  /** Live events at or before this transport position were already replayed: drop them. */
-  floor: number | string | undefined;
+  /**
+   * Live events at or before this transport position were already replayed: drop them. One
+   * position per lane when the transport's messages carry a `lane`.
+   */
+  floor: number | string | LaneFloors | undefined;
   /** Set while history is replayed and written as the socket drains; live events queue behind it. */
   backlog: Backlog | undefined;
   /** `StreamOptions.route`, for the diagnostics channels. */

@@ -30,7 +30,21 @@ export interface TransportMessage {
    * dropped, however late the transport delivers it.
    */
   readonly position?: number | string;
+  /**
+   * The lane (such as a shard of a sharded transport) whose order `position` belongs to, when the
+   * transport keeps one order per lane rather than one in all: positions then compare only within
+   * a lane, and the replay's {@link ReplayResult.through} gives one floor per lane. Leave it out
+   * for a single order.
+   */
+  readonly lane?: number;
 }
+
+/**
+ * Floors of a replay, one per lane (see {@link TransportMessage.lane}), indexed by lane: a live
+ * event of lane `k` at or before `floors[k]` was replayed already. A lane without a floor
+ * (`undefined`) drops nothing.
+ */
+export type LaneFloors = readonly (number | string | undefined)[];
 
 /** What the transport knows about the events after a client's last id. */
 export interface ReplayResult {
@@ -44,9 +58,10 @@ export interface ReplayResult {
   /**
    * The newest position (see {@link TransportMessage.position}) the replay accounts for. Live
    * events at or before it are dropped for this client until a newer one arrives. Transports
-   * without an order leave it out; the broker then de-duplicates by id at the seam.
+   * without an order leave it out; the broker then de-duplicates by id at the seam. Transports
+   * whose messages carry a `lane` give one floor per lane ({@link LaneFloors}).
    */
-  readonly through?: number | string;
+  readonly through?: number | string | LaneFloors;
 }
 
 /**
@@ -59,6 +74,11 @@ export interface TransportGap {
   readonly channels?: readonly string[];
   /** What the transport saw, for logs (not sent to clients). */
   readonly detail: string;
+  /**
+   * The lane (see {@link TransportMessage.lane}) whose history was lost, when only one was:
+   * positions of that lane may start over, the floors of the others still hold.
+   */
+  readonly lane?: number;
 }
 
 /** What the broker listens to on its transport. */
@@ -151,8 +171,21 @@ export interface Transport {
    * misses an event published after it opened. Rejects when that cannot be known (the backplane
    * is unreachable); the stream is then refused with 503. Transports that deliver synchronously
    * can leave it out.
+   *
+   * `channels` are the channels the stream is about to join (the broadcast, its client's and its
+   * topics' channels): a transport that reads only what local subscribers need (a sharded one)
+   * starts reading those here. Without them, everything must be ready.
    */
-  ready?(): Promise<void>;
+  ready?(channels?: readonly string[]): Promise<void>;
+  /**
+   * Told when a channel gets its first subscriber on this broker (`watch`) and loses its last
+   * (`unwatch`), including subscriptions made on open streams: a transport that reads only what
+   * local subscribers need starts and stops reading by them. Called synchronously, never per
+   * event. Transports that read everything can leave both out.
+   */
+  watch?(channel: string): void;
+  /** See {@link Transport.watch}. */
+  unwatch?(channel: string): void;
   /**
    * Resolves once every event whose `publish` has resolved was handed to the listeners (or after
    * `timeout` ms). `broker.close()` waits for it, so a graceful shutdown delivers what it accepted.

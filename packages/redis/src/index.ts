@@ -10,3 +10,5 @@ export type { RedisPresenceOptions } from './presence.js';
 export { createRedisTransport } from './redis-transport.js';
 export { RedisUrlError } from './redis-url.js';
 export { createResumableStore, type ResumableStoreOptions } from './resumable.js';
+export { fnv1a as shardHash, RedisShardError } from './shard-map.js';
+export type { ShardedTransportStats } from './shard-readers.js';

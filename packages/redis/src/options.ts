@@ -99,6 +99,29 @@ export interface RedisTransportOptions {
   resumableLease?: number;
   /** Presence across nodes: how long a dead node's clients stay present, how often nodes say they are alive. */
   presence?: RedisPresenceOptions;
+  /**
+   * Streams the events are spread over (see the README's "Sharding"). `1` is the single stream
+   * `streamKey`. With `S > 1`, the keys are `<streamKey>:{<tag>}` with hash tags chosen so that
+   * on a Redis Cluster the S keys fall in slots spread evenly over the slot space (so over the
+   * masters); topics are spread over them by `shardOf`, broadcasts and `send()` go to shard 0, and
+   * each node reads only shard 0 and the shards of the topics its clients are on. Event ids become
+   * vectors of per-shard positions, order holds per topic (per shard) only, a publish to topics of
+   * several shards and publisher-given ids are refused.
+   * @default 1
+   */
+  shards?: number;
+  /**
+   * The shard (`0` to `shards - 1`) of a topic. Give it to keep topics published together in one
+   * shard (a publish to topics of several shards is refused).
+   * @default FNV-1a 32-bit hash of the topic's UTF-16 code units, modulo `shards`
+   */
+  shardOf?: (topic: string) => number;
+  /**
+   * Milliseconds a node keeps reading a shard after its last local subscriber of it left (so
+   * clients coming and going do not restart the reader every time).
+   * @default 30_000
+   */
+  shardIdleTimeout?: number;
 }
 
 /** {@link RedisTransportOptions} with every default applied. */
@@ -114,6 +137,9 @@ export interface ResolvedOptions {
   readonly customIdTtl: number;
   readonly onError: (error: unknown) => void;
   readonly resumableLease: number;
+  readonly shards: number;
+  readonly shardOf: ((topic: string) => number) | undefined;
+  readonly shardIdleTimeout: number;
 }
 
 /** Applies the defaults and rejects bounds that would make Redis refuse every command. */
@@ -131,6 +157,9 @@ export function resolveOptions(options: RedisTransportOptions): ResolvedOptions 
     customIdTtl: Math.max(1, count(options.customIdTtl, maxAge > 0 ? 2 * maxAge : 3_600_000, 'customIdTtl')),
     onError: options.onError ?? (() => {}),
     resumableLease: Math.max(100, count(options.resumableLease, 10_000, 'resumableLease')),
+    shards: Math.max(1, count(options.shards, 1, 'shards')),
+    shardOf: options.shardOf,
+    shardIdleTimeout: count(options.shardIdleTimeout, 30_000, 'shardIdleTimeout'),
   };
 }
 

@@ -14,8 +14,11 @@ const STOPPED = Symbol('stopped');
 
 /** What the loop hands on: entries in stream order, and history it found lost. */
 export interface ReadLoopOutput {
-  message(message: TransportMessage): void;
+  /** `entryId` is the entry the message came from (its id may be the publisher's). */
+  message(message: TransportMessage, entryId: string): void;
   gap(detail: string): void;
+  /** The loop knows where it starts: after `cursor` (the stream's newest entry id, or `0-0`). */
+  started?(cursor: string): void;
 }
 
 /**
@@ -189,6 +192,7 @@ export class ReadLoop {
       entriesAdded: stream?.entriesAdded,
       ownLast: undefined,
     };
+    this.output.started?.(this.state.cursor);
     for (const onStart of this.startWaiters) onStart();
     this.startWaiters.clear();
   }
@@ -235,7 +239,7 @@ export class ReadLoop {
       this.state = { ...state, cursor, count };
       if (!entry) continue;
       try {
-        this.output.message(entry.message);
+        this.output.message(entry.message, entry.entryId);
       } catch (error) {
         this.options.onError(error);
       }

@@ -10,6 +10,7 @@ import { whenReady } from './ready.js';
 import { templateOf } from './redis-url.js';
 import { customIdKey, readReplay } from './replay.js';
 import { createRedisResumableStore } from './resumable-store.js';
+import { createShardedTransport } from './sharded-transport.js';
 import { looksLikeStreamId, parseStreamId } from './stream-id.js';
 import { checkStreamKey } from './stream-key.js';
 
@@ -59,6 +60,7 @@ export function createRedisTransport(options: RedisTransportOptions): Transport 
   // From a URL, a client that never connects: it only carries the settings to duplicate.
   const template = templateOf(options.redis);
   checkStreamKey(template, resolved.streamKey);
+  if (resolved.shards > 1) return createShardedTransport(options, resolved, template);
   const writer = openWriter(template, resolved);
   loadScriptOnConnect(writer, resolved.onError);
   const listeners = new Set<TransportListener>();

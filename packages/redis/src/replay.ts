@@ -31,7 +31,8 @@ function legacyCustomIdKey(options: ResolvedOptions, id: string): string {
 }
 
 /**
- * The retained entries after `lastEventId` on `channels`, oldest first.
+ * The retained entries after `lastEventId` on `channels`, oldest first. With `fromStart`, `0-0`
+ * means the stream's very beginning (a shard read from before its first entry), not an unknown id.
  *
  * The first page is read in one `MULTI` with `XINFO STREAM` and an exact lookup of the id, so the
  * verdict (known, expired, unknown) and the entries come from one consistent snapshot. Later
@@ -43,6 +44,7 @@ export async function readReplay(
   options: ResolvedOptions,
   channels: readonly string[],
   lastEventId: string,
+  fromStart = false,
 ): Promise<Replayed> {
   const { streamKey, readCount } = options;
   let fromId = lastEventId;
@@ -58,6 +60,8 @@ export async function readReplay(
   }
   const from = parseStreamId(fromId);
   if (!from) return UNKNOWN;
+  // `0-0` as a shard's position: the node started reading it before anything was published there.
+  const atStart = fromStart && from.ms === 0n && from.seq === 0n;
 
   const results = await client
     .multi()
@@ -69,7 +73,8 @@ export async function readReplay(
   const [infoResult, exactResult, pageResult] = results;
   if (infoResult?.[0]) {
     // No stream at all: nothing was ever published here (or Redis lost its data).
-    if (/no such key/i.test(infoResult[0].message)) return UNKNOWN;
+    if (/no such key/i.test(infoResult[0].message))
+      return atStart ? { result: { messages: [], through: positionOf(from) }, upTo: undefined } : UNKNOWN;
     throw infoResult[0];
   }
   for (const result of [exactResult, pageResult]) if (result?.[0]) throw result[0];
@@ -79,7 +84,9 @@ export async function readReplay(
 
   const position = compareStreamIds(from, last);
   if (position > 0) return UNKNOWN; // newer than anything this stream issued
-  if (position < 0 && rangeEntries(exactResult?.[1]).length === 0) {
+  // From the start, everything must still be there: no entry ever trimmed or deleted.
+  if (atStart && info.entriesAdded !== info.length) return EXPIRED;
+  if (position < 0 && !atStart && rangeEntries(exactResult?.[1]).length === 0) {
     const first = info.firstEntryId === undefined ? undefined : parseStreamId(info.firstEntryId);
     // Older than the oldest retained entry: trimmed, and entries after it may have been too.
     // Like the in-memory history, send no partial replay: the client reloads its state anyway.
