@@ -81,11 +81,11 @@ describe('memory transport history', () => {
 
   it('keeps publisher-given ids findable, the newest event holding an id it shares with an older one', async () => {
     const transport = createMemoryTransport();
-    transport.publish(['#t'], 'data: 1\n\n', 'order-1');
-    transport.publish(['#t'], 'data: 2\n\n');
-    transport.publish(['#t'], 'data: 3\n\n', 'order-1');
-    transport.publish(['#t'], 'data: 4\n\n', '123-2'); // the shape of an assigned id
-    transport.publish(['#t'], 'data: 5\n\n');
+    void transport.publish(['#t'], 'data: 1\n\n', 'order-1');
+    void transport.publish(['#t'], 'data: 2\n\n');
+    void transport.publish(['#t'], 'data: 3\n\n', 'order-1');
+    void transport.publish(['#t'], 'data: 4\n\n', '123-2'); // the shape of an assigned id
+    void transport.publish(['#t'], 'data: 5\n\n');
     const after = async (id: string) => ((await transport.replay(['#t'], id)) as ReplayResult).messages.map((m) => m.frame);
     expect(await after('order-1')).toEqual(['data: 4\n\n', 'data: 5\n\n']);
     expect(await after('123-2')).toEqual(['data: 5\n\n']);
