@@ -28,7 +28,7 @@ export class HistoryIndex<E extends Indexed> {
   private retained = 0;
   /** Retained events moved out of the array, by position. */
   private readonly aside = new Map<number, E>();
-  /** Events stored under a publisher-given id. */
+  /** Events stored under a publisher-given id (in the order each id was first given). */
   private readonly given = new Map<string, E>();
 
   /** Stores the next event in publish order; `assigned` when its id is the transport's own. */
@@ -69,6 +69,20 @@ export class HistoryIndex<E extends Indexed> {
     const position = Number(match[1]);
     const event = this.slots[position - this.base] ?? this.aside.get(position);
     return event !== undefined && event.id === id ? event : undefined;
+  }
+
+  /** How many events are retained (indexed and not yet removed). */
+  get size(): number {
+    return this.retained;
+  }
+
+  /** The retained event published first (or about: see {@link HistoryIndex.given}), if any. */
+  oldest(): E | undefined {
+    this.narrow();
+    let oldest = this.slots[this.head];
+    const candidates = [this.aside.values().next().value, this.given.values().next().value];
+    for (const event of candidates) if (event !== undefined && (oldest === undefined || event.position < oldest.position)) oldest = event;
+    return oldest;
   }
 
   clear(): void {

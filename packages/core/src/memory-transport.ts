@@ -15,6 +15,14 @@ export interface MemoryTransportOptions {
    * @default 300_000 (5 minutes)
    */
   historyMaxAge?: number;
+  /**
+   * Events kept in all, across every channel: past it, the oldest go first, whichever channel
+   * holds them (a client asking to replay from one gets a gap notice). `historySize` bounds each
+   * channel, this the process: 10,000 per-user channels would otherwise keep 10 million events.
+   * `0` lifts the cap.
+   * @default 100_000
+   */
+  historyMaxEvents?: number;
   /** Clock, for tests. @default Date.now */
   now?: () => number;
 }
@@ -79,6 +87,7 @@ interface ChannelLog {
 export function createMemoryTransport(options: MemoryTransportOptions = {}): Transport {
   const historySize = options.historySize ?? 1000;
   const maxAge = options.historyMaxAge ?? 300_000;
+  const maxEvents = options.historyMaxEvents ?? 100_000;
   const now = options.now ?? Date.now;
   const listeners = new Set<TransportListener>();
   const channels = new Map<string, ChannelLog>();
@@ -109,12 +118,16 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
       log.head++;
       live--;
     }
+    compact(name, log);
+  };
+
+  const compact = (name: string, log: ChannelLog) => {
     // Compact once half the array is empty slots, so trimming stays amortized O(1).
     if (log.head > 64 && log.head * 2 > log.entries.length) {
       log.entries = log.entries.slice(log.head);
       log.head = 0;
     }
-    if (live === 0) {
+    if (log.head === log.entries.length) {
       // An empty log only remembers what it evicted; fold that into one number and free it.
       deletedEvictedSeq = Math.max(deletedEvictedSeq, log.evictedSeq);
       channels.delete(name);
@@ -144,6 +157,27 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
       trim(name, log, entry.at);
     }
     if (--entry.holders === 0) byId.remove(entry);
+    if (maxEvents > 0) while (byId.size > maxEvents && evictOldest());
+  };
+
+  /** Drops the oldest retained event from every channel that holds it (it is first in each). */
+  const evictOldest = (): boolean => {
+    const entry = byId.oldest();
+    if (entry === undefined) return false;
+    for (const name of entry.channels) {
+      const log = channels.get(name);
+      if (log === undefined || log.entries[log.head] !== entry) continue;
+      evict(log, entry);
+      log.entries[log.head] = undefined;
+      log.head++;
+      compact(name, log);
+    }
+    // Not first in a channel (a publisher-given id reused): drop it from the index all the same.
+    if (entry.holders > 0) {
+      entry.holders = 0;
+      byId.remove(entry);
+    }
+    return true;
   };
 
   const publish = (channelNames: readonly string[], frame: string, id?: string): string => {

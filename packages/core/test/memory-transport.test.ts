@@ -69,7 +69,7 @@ describe('memory transport history', () => {
     expect(fromQuiet.gap).toBeUndefined();
     expect(fromQuiet.messages.map((m) => m.id)).toEqual([next]);
     // Evicted from its channel: gone from the index too (a gap, not a match).
-    expect(await transport.replay(['#busy'], busy[0] as string)).toMatchObject({ gap: 'expired' });
+    expect(await transport.replay(['#busy'], busy[0] as string)).toMatchObject({ messages: [], gap: 'expired' });
     const recent = (await transport.replay(['#busy'], busy[19_990] as string)) as ReplayResult;
     expect(recent.gap).toBeUndefined();
     expect(recent.messages.map((m) => m.frame)).toEqual(Array.from({ length: 9 }, (_, i) => `data: b${19_991 + i}\n\n`));
@@ -89,6 +89,31 @@ describe('memory transport history', () => {
     const after = async (id: string) => ((await transport.replay(['#t'], id)) as ReplayResult).messages.map((m) => m.frame);
     expect(await after('order-1')).toEqual(['data: 4\n\n', 'data: 5\n\n']);
     expect(await after('123-2')).toEqual(['data: 5\n\n']);
+    await transport.close();
+  });
+
+  it('keeps at most historyMaxEvents across every channel, the oldest going first wherever they are', async () => {
+    const transport = createMemoryTransport({ historySize: 1_000, historyMaxEvents: 2_000 });
+    // 1,000 per-user channels, ten events each: 10,000 events, each channel well under its own bound.
+    const ids = new Map<string, string[]>();
+    for (let round = 0; round < 10; round++) {
+      for (let user = 0; user < 1_000; user++) {
+        const channel = `@user${user}`;
+        const id = transport.publish([channel], `data: ${round}\n\n`) as string;
+        ids.set(channel, [...(ids.get(channel) ?? []), id]);
+      }
+    }
+    const user = ids.get('@user7') as string[];
+    // Rounds 0-7 of every channel went (8,000 oldest events): a replay from one of them is a gap.
+    expect(await transport.replay(['@user7'], user[3] as string)).toMatchObject({ gap: 'expired' });
+    // Rounds 8 and 9 are kept everywhere.
+    const kept = (await transport.replay(['@user7'], user[8] as string)) as ReplayResult;
+    expect(kept.gap).toBeUndefined();
+    expect(kept.messages.map((m) => m.frame)).toEqual(['data: 9\n\n']);
+    const other = ids.get('@user999') as string[];
+    expect(await transport.replay(['@user999'], other[7] as string)).toMatchObject({ messages: [], gap: 'expired' });
+    const kept999 = (await transport.replay(['@user999'], other[8] as string)) as ReplayResult;
+    expect(kept999.messages.map((m) => m.frame)).toEqual(['data: 9\n\n']);
     await transport.close();
   });
 });
