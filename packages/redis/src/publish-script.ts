@@ -53,7 +53,7 @@ const SHA = createHash('sha1').update(SCRIPT).digest('hex');
  * losing its script cache) were refused `NOSCRIPT` and sent again with the script's text, while a
  * later publish sent once the script was loaded ran first: events published one after the other
  * were stored, and delivered, out of order. A plain `Redis` only: a `Cluster` picks a node per
- * key, and keeps the `NOSCRIPT` fallback.
+ * key, and relies on the `NOSCRIPT` fallback, ordered by {@link holdUntilLoaded}.
  */
 export function loadScriptOnConnect(client: RedisClient, onError: (error: unknown) => void): void {
   if (isCluster(client)) return;
@@ -64,19 +64,21 @@ export function loadScriptOnConnect(client: RedisClient, onError: (error: unknow
   if (client.status === 'ready') load();
 }
 
-/** Per connection, while the script is being loaded again after a `NOSCRIPT`: publishes wait for it. */
+/** Per client, while the script is being loaded again after a `NOSCRIPT`: publishes wait for it. */
 const reloads = new WeakMap<RedisClient, Promise<unknown>>();
 
 /**
  * After a `NOSCRIPT`, publishes already sent fail the same way and are sent again with the
  * script's text, in the order they were sent; a publish made meanwhile must not overtake them
- * (its `EVALSHA` would run as soon as one of those loaded the script). It waits for a `SCRIPT
- * LOAD` sent now, whose answer comes after theirs (one connection's commands run in order).
+ * (its `EVALSHA` would run as soon as one of those loaded the script). It waits for a command
+ * sent now on the same connection, whose answer comes after theirs (one connection's commands run
+ * in order): a `SCRIPT LOAD` on a plain client; on a Cluster, which sends `SCRIPT LOAD` to any
+ * node, an `EXISTS` of the stream key, which goes to the node that refused them.
  */
-function holdUntilLoaded(client: RedisClient): void {
-  if (reloads.has(client) || isCluster(client)) return;
-  const loaded = (client as Redis)
-    .script('LOAD', SCRIPT)
+function holdUntilLoaded(client: RedisClient, streamKey: string): void {
+  if (reloads.has(client)) return;
+  const answered = isCluster(client) ? client.exists(streamKey) : (client as Redis).script('LOAD', SCRIPT);
+  const loaded = answered
     .catch(() => {})
     // The refused publishes are sent again from the continuations of their answers, all parsed
     // before this one: a turn of the event loop lets every one of them go first.
@@ -107,7 +109,7 @@ export async function appendEntry(
   } catch (error) {
     // A restarted or failed-over server has an empty script cache.
     if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-    holdUntilLoaded(client);
+    holdUntilLoaded(client, options.streamKey);
     reply = await run(client, options, false, keys, args);
   }
   if (typeof reply !== 'string') throw new TypeError(`The publish script answered ${typeof reply}, not an entry id.`);

@@ -7,7 +7,7 @@
  */
 import { type Broker, createBroker, type Transport, type TransportMessage } from '@ssekit/core';
 import { openSse, type RedisCluster, type SseReader, startRedisCluster, waitFor } from '@ssekit/test-utils';
-import { Cluster } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createRedisTransport, createResumableStore } from '../src/index.js';
 import { checkReader, laggingFailover, SequencePublisher } from './helpers/failover.js';
@@ -57,6 +57,28 @@ it('publishes, reads and replays on a cluster, given an ioredis Cluster or a red
   expect(byEntryId.messages.map((message) => message.frame)).toEqual(['data: 2\n\n', 'data: 3\n\n']);
   const byCustomId = await reading.replay(['a'], 'custom-2');
   expect(byCustomId.messages.map((message) => message.frame)).toEqual(['data: 3\n\n']);
+});
+
+it('keeps publish order after the master lost its script cache (as after a failover): NOSCRIPT publishes sent again go first', async () => {
+  const reading = transport('order');
+  const writing = transport('order');
+  const received: string[] = [];
+  reading.subscribe({ message: (message) => received.push(message.frame), gap: () => {} });
+  await reading.ready?.();
+  const master = await cluster.masterOf('order');
+  const admin = new Redis(master.url);
+  closers.push(() => admin.disconnect());
+  const ROUNDS = 4;
+  const PER_ROUND = 60;
+  for (let round = 0; round < ROUNDS; round++) {
+    await admin.script('FLUSH');
+    for (let i = 0; i < PER_ROUND; i++) {
+      void writing.publish(['a'], `data: ${round * PER_ROUND + i}\n\n`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await waitFor(() => received.length === (round + 1) * PER_ROUND, `round ${round} read`, 10_000);
+  }
+  expect(received).toEqual(Array.from({ length: ROUNDS * PER_ROUND }, (_, i) => `data: ${i}\n\n`));
 });
 
 it('keeps resumable streams on a cluster: a reader waiting on one node is woken by appends on another', async () => {
