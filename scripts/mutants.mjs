@@ -23,6 +23,30 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** name, file (from the repo root), search text (must occur once), replacement, package dir, build. */
 const MUTATIONS = [
   {
+    // The history index forgets events moved aside from a sparse array: old ids of quiet channels stop matching.
+    name: 'history-index-aside-ignored',
+    file: 'packages/core/src/history-index.ts',
+    search: '    const event = this.slots[position - this.base] ?? this.aside.get(position);',
+    replace: '    const event = this.slots[position - this.base];',
+    pkg: 'packages/core',
+  },
+  {
+    // No bound on the in-memory history across channels.
+    name: 'history-max-events-ignored',
+    file: 'packages/core/src/memory-transport.ts',
+    search: '    if (maxEvents > 0) while (byId.size > maxEvents && evictOldest());',
+    replace: '',
+    pkg: 'packages/core',
+  },
+  {
+    // On a Cluster, a publish made after a NOSCRIPT overtakes the refused ones sent again.
+    name: 'cluster-noscript-gate-off',
+    file: 'packages/redis/src/publish-script.ts',
+    search: '  if (reloads.has(client)) return;',
+    replace: '  if (reloads.has(client) || isCluster(client)) return;',
+    pkg: 'packages/redis',
+  },
+  {
     // A stream's own sends written per microtask: a piped token generator makes a write per token.
     name: 'own-sends-flushed-per-microtask',
     file: 'packages/core/src/write-scheduler.ts',
