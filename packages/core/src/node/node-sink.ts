@@ -71,7 +71,8 @@ export class NodeResponseSink implements NodeSink {
   write(chunk: Uint8Array): boolean {
     if (this.state === DONE) return false;
     const socket = this.socket;
-    if (socket) return !socket.destroyed && writeChunk(socket, chunk);
+    // `writable` reads only the socket's writable state, which the write itself touches next.
+    if (socket) return socket.writable && writeChunk(socket, chunk);
     return !this.res.destroyed && this.res.write(bufferView(chunk));
   }
 
