@@ -7,14 +7,22 @@
 //   pnpm bench -- --no-main --no-churn --no-write   the slow-client scenario alone
 //   pnpm bench -- --runtimes bun,deno --no-main --no-slow --no-churn   Bun and Deno alone
 //   pnpm bench -- --protocol h2 --no-slow --no-churn --out benchmarks-http2   HTTP/2 fan-out alone
+//   pnpm bench -- --curves clients,topics,size,replay --no-main --no-slow --no-churn   the cost curves
+//   pnpm bench -- --compose-only    rebuild docs/benchmarks.md from the stored results, run nothing
+// Each scenario stores its results in docs/benchmarks-<scenario>.json (+ .md, .svg); every write
+// recomposes docs/benchmarks.md from all the stored results (src/docs.mjs).
 import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { checkBudgets } from './budgets.mjs';
+import { curveBudgets } from './curve-budgets.mjs';
+import { CURVE_VARIANTS, DIMENSIONS, runCurves } from './curves.mjs';
+import { composeDocs, storeRun } from './docs.mjs';
 import { destroyAll, openClient } from './load.mjs';
 import { STREAMS_PER_SESSION } from './load-h2.mjs';
 import { connect, cpuPerDelivery, idleMemory, pacedLatency, waitFor } from './measure.mjs';
+import { fdLimits } from './capacity-process.mjs';
 import { pin, withServer } from './process.mjs';
 import { machineLine, markdown, svgChart } from './report.mjs';
 import { SLOW, slowScenario } from './slow-clients.mjs';
@@ -54,16 +62,26 @@ const { values } = parseArgs({
     'no-slow': { type: 'boolean', default: false },
     'no-churn': { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
-    out: { type: 'string', default: 'benchmarks' },
+    out: { type: 'string' },
+    curves: { type: 'string' },
+    'curve-variants': { type: 'string', default: CURVE_VARIANTS.join(',') },
+    'fd-limit': { type: 'string', default: '20000' },
+    'compose-only': { type: 'boolean', default: false },
     'time-limit': { type: 'string', default: '1500' },
   },
 });
+if (values['compose-only']) {
+  const written = await composeDocs();
+  console.error(`[bench] composed ${written} from the stored results`);
+  process.exit();
+}
 const clients = Number(values.clients ?? (values.quick ? 500 : 5000));
 const rounds = Number(values.rounds);
 const variants = values.variants.split(',');
 const protocols = values.protocol.split(',');
 for (const p of protocols) if (p !== 'h1' && p !== 'h2') throw new Error(`--protocol takes h1, h2 or h1,h2, not ${p}`);
 const EVENTS = 100;
+const startedAt = Date.now();
 const PAD = 56; // {"s":…,"t":…,"p":"…"} comes to ~100 bytes with the SSE framing
 const timeLimit = setTimeout(() => {
   console.error(`benchmark exceeded its ${values['time-limit']} s limit`);
@@ -81,6 +99,12 @@ const pinned = (() => {
 })();
 pin(process.pid, 1, pinned); // load generator on core 1, servers on core 0
 const log = (message) => console.error(`[bench] ${message}`);
+/** A command-line argument as the shell needs it to come back the same. */
+const quoted = (arg) => (/[\s"'$`\\]/.test(arg) ? `'${arg.replaceAll("'", `'\\''`)}'` : arg);
+/** The command that made this run, as the docs show it. */
+function commandLine() {
+  return `pnpm bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).map(quoted).join(' ')}` : ''}`;
+}
 
 async function mainProfile(variant) {
   return withServer(variant, { pinned }, async (server) => {
@@ -187,6 +211,23 @@ if (values.sizes) {
     }
   }
 }
+if (values.curves) {
+  const dimensions = values.curves === 'all' ? DIMENSIONS : values.curves.split(',');
+  // Points stop 30 s before the time limit, so what was measured is still written.
+  const deadline = startedAt + Number(values['time-limit']) * 1000 - 30_000;
+  const fdLimit = Math.min(Number(values['fd-limit']), fdLimits().hard);
+  results.curves = await runCurves({
+    dimensions,
+    variants: values['curve-variants'].split(','),
+    quick: values.quick,
+    pinned,
+    rounds: Math.min(rounds, 2),
+    deadline,
+    fdLimit,
+    log,
+    meta: { command: commandLine(), date: new Date().toISOString().slice(0, 10), machine: machineLine(pinned), fdLimit, note: values.note },
+  });
+}
 if (!values['no-slow']) {
   results.slow = {};
   for (const variant of ['baseline', 'ssekit-fastify'].filter((v) => variants.includes(v))) {
@@ -202,11 +243,10 @@ if (!values['no-churn']) {
   }
 }
 
-const budgets = checkBudgets(results);
-/** A command-line argument as the shell needs it to come back the same. */
-const quoted = (arg) => (/[\s"'$`\\]/.test(arg) ? `'${arg.replaceAll("'", `'\\''`)}'` : arg);
+const budgets = [...checkBudgets(results), ...curveBudgets(results.curves)];
 const meta = {
-  command: `pnpm bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).map(quoted).join(' ')}` : ''}`,
+  command: commandLine(),
+  machine: machineLine(pinned),
   date: new Date().toISOString().slice(0, 10),
   pinned,
   clients,
@@ -222,10 +262,8 @@ const report = markdown(results, budgets, meta);
 console.log(`\n${machineLine(pinned)}\n`);
 console.log(report);
 if (!values['no-write']) {
-  const docs = new URL('../../../docs/', import.meta.url);
-  await writeFile(new URL(`${values.out}.md`, docs), report);
-  await writeFile(new URL(`${values.out}.svg`, docs), svgChart(results.h2 && !results.main.baseline ? results.h2 : results.main));
-  await writeFile(new URL(`${values.out}.json`, docs), `${JSON.stringify({ meta, results, budgets }, null, 2)}\n`);
+  const files = await storeRun({ results, budgets, meta, out: values.out });
+  log(`wrote ${files.join(', ')}`);
 }
 const failed = budgets.filter((b) => !b.pass);
 if (values.check && failed.length > 0) {
