@@ -62,7 +62,8 @@ function panel(p, ox, oy) {
   const xMin = p.logX ? Math.min(...xTicks) : 0;
   const xMax = Math.max(...xTicks);
   const yPositive = ys.filter((y) => y > 0);
-  const yTicks = p.logY && yPositive.length > 0 ? logTicks(Math.min(...yPositive), Math.max(...yPositive)) : linearTicks(Math.max(...ys, 0) * 1.05);
+  const yTicks =
+    p.logY && yPositive.length > 0 ? logTicks(Math.min(...yPositive), Math.max(...yPositive)) : linearTicks(Math.max(...ys, 0) * 1.05);
   const yMin = p.logY ? yTicks[0] : 0;
   const yMax = yTicks.at(-1);
   const plotW = width - left - right;
@@ -127,7 +128,10 @@ export function lineCharts(title, panels) {
   const legend = names.map((name, i) => {
     const x = 12 + (i % 4) * 175;
     const y = legendTop + Math.floor(i / 4) * 18;
-    const { colour, dash, widthPx } = style(name, names.map((n) => ({ name: n })));
+    const { colour, dash, widthPx } = style(
+      name,
+      names.map((n) => ({ name: n })),
+    );
     return `<line x1="${x}" y1="${y}" x2="${x + 26}" y2="${y}" stroke="${colour}" stroke-width="${widthPx}"${dash ? ` stroke-dasharray="${dash}"` : ''}/><text x="${x + 32}" y="${y + 4}">${esc(name)}</text>`;
   });
   const body = panels.flatMap((p, i) => panel(p, (i % COLUMNS) * PANEL.width, gridTop + Math.floor(i / COLUMNS) * PANEL.height));

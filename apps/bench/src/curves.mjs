@@ -69,9 +69,20 @@ async function connectMore(server, count, total, request) {
  * { [variant]: [{ x, ... }] }, skipped } }`. `deadline` (ms since epoch): later points are skipped.
  * `plan` replaces {@link curvePlan}'s points (the tests use tiny ones).
  */
-export async function runCurves({ dimensions, variants, quick, pinned, rounds, deadline, fdLimit, log, meta, plan = curvePlan({ quick, fdLimit }) }) {
+export async function runCurves({
+  dimensions,
+  variants,
+  quick,
+  pinned,
+  rounds,
+  deadline,
+  fdLimit,
+  log,
+  meta,
+  plan = curvePlan({ quick, fdLimit }),
+}) {
   setFdLimit(process.pid, fdLimit); // the load generator runs in this process: one descriptor per client
-  const server = (variant, brokerOptions) => ({ pinned, fdLimit, brokerOptions: { ids: true, ...brokerOptions } });
+  const server = (brokerOptions) => ({ pinned, fdLimit, brokerOptions: { ids: true, ...brokerOptions } });
   const late = () => Date.now() > deadline;
   const out = {};
   const scenarios = { clients: clientsCurve, topics: topicsCurve, size: sizeCurve, replay: replayCurve };
@@ -95,7 +106,7 @@ export async function runCurves({ dimensions, variants, quick, pinned, rounds, d
 
 /** One topic, more and more clients on one server: CPU per event, paced p99, heap and RSS per stream. */
 async function clientsCurve(variant, plan, { server, late, rounds }) {
-  return withServer(variant, server(variant), async (s) => {
+  return withServer(variant, server(), async (s) => {
     const points = [];
     const list = [];
     const state = { seq: 0 };
@@ -141,7 +152,7 @@ async function topicsCurve(variant, plan, { server, late, rounds }) {
       continue;
     }
     points.push(
-      await withServer(variant, server(variant), async (s) => {
+      await withServer(variant, server(), async (s) => {
         const before = await s.call('memory');
         let list = [];
         try {
@@ -172,7 +183,7 @@ async function topicsCurve(variant, plan, { server, late, rounds }) {
 
 /** The same clients, events of ~100 B, 4 KB, 64 KB: CPU per event and per KB, paced p99. */
 async function sizeCurve(variant, plan, { server, late, rounds }) {
-  return withServer(variant, server(variant), async (s) => {
+  return withServer(variant, server(), async (s) => {
     const points = [];
     let list = [];
     const state = { seq: 0 };
@@ -220,7 +231,7 @@ async function sizeCurve(variant, plan, { server, late, rounds }) {
 async function replayCurve(variant, plan, { server, late }) {
   const longest = Math.max(...plan.points);
   const last = longest + 10; // seq of the newest event: history holds 0 … last
-  return withServer(variant, server(variant, { history: { historySize: last + 1, historyMaxAge: 3_600_000 } }), async (s) => {
+  return withServer(variant, server({ history: { historySize: last + 1, historyMaxAge: 3_600_000 } }), async (s) => {
     await s.call('publish', { events: last + 1, firstSeq: 0, pad: 56, mode: 'burst', interval: 0 });
     const reconnect = async (n) => {
       const from = last - n;

@@ -12,19 +12,18 @@
 // Each scenario stores its results in docs/benchmarks-<scenario>.json (+ .md, .svg); every write
 // recomposes docs/benchmarks.md from all the stored results (src/docs.mjs).
 import { execFileSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { checkBudgets } from './budgets.mjs';
+import { fdLimits } from './capacity-process.mjs';
 import { curveBudgets } from './curve-budgets.mjs';
 import { CURVE_VARIANTS, DIMENSIONS, runCurves } from './curves.mjs';
 import { composeDocs, storeRun } from './docs.mjs';
 import { destroyAll, openClient } from './load.mjs';
 import { STREAMS_PER_SESSION } from './load-h2.mjs';
 import { connect, cpuPerDelivery, idleMemory, pacedLatency, waitFor } from './measure.mjs';
-import { fdLimits } from './capacity-process.mjs';
 import { pin, withServer } from './process.mjs';
-import { machineLine, markdown, svgChart } from './report.mjs';
+import { machineLine, markdown } from './report.mjs';
 import { SLOW, slowScenario } from './slow-clients.mjs';
 import { certificate } from './tls.mjs';
 

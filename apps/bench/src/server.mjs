@@ -27,7 +27,10 @@ const payload = (seq, pad) => `{"s":${seq},"t":${now().toFixed(3)},"p":"${'x'.re
 const topicNames = new Map();
 function publishToTopics(seq, pad, count) {
   let names = topicNames.get(count);
-  if (!names) topicNames.set(count, (names = Array.from({ length: count }, (_, i) => `t${i}`)));
+  if (!names) {
+    names = Array.from({ length: count }, (_, i) => `t${i}`);
+    topicNames.set(count, names);
+  }
   const data = payload(seq, pad);
   for (const name of names) target.publish(data, seq, name);
 }

@@ -14,7 +14,10 @@ export function create() {
     const topic = topicOf(req.url);
     if (topic === undefined) return;
     let topicChannel = channels.get(topic);
-    if (!topicChannel) channels.set(topic, (topicChannel = createChannel()));
+    if (!topicChannel) {
+      topicChannel = createChannel();
+      channels.set(topic, topicChannel);
+    }
     topicChannel.register(session);
   });
   return {

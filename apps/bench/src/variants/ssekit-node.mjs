@@ -9,7 +9,9 @@ export function create(options) {
   const broker = createBroker({ heartbeatInterval: 0, ...brokerOptions });
   const server = http.createServer((req, res) => {
     const topic = topicOf(req.url);
-    broker.stream(toStreamRequest(req), topic === undefined ? {} : { topics: [topic] }, () => createNodeSink(res)).catch(() => res.destroy());
+    broker
+      .stream(toStreamRequest(req), topic === undefined ? {} : { topics: [topic] }, () => createNodeSink(res))
+      .catch(() => res.destroy());
   });
   return { server, count: () => broker.stats().connections, publish: brokerPublish(broker, { ids }) };
 }

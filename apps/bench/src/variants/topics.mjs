@@ -23,7 +23,10 @@ export function createSubscribers() {
       all.add(subscriber);
       if (topic === undefined) return () => all.delete(subscriber);
       let set = byTopic.get(topic);
-      if (!set) byTopic.set(topic, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        byTopic.set(topic, set);
+      }
       set.add(subscriber);
       return () => {
         all.delete(subscriber);
