@@ -8,17 +8,21 @@ import { cpuPerDelivery, pacedLatency, waitFor } from './measure.mjs';
 import { setFdLimit, withServer } from './process.mjs';
 
 export const DIMENSIONS = ['clients', 'topics', 'size', 'replay'];
+/**
+ * In the order they run on each curve: when a dimension's share of the time runs out, the rest
+ * are skipped, so the baseline and the adapters every curve needs come first.
+ */
 export const CURVE_VARIANTS = [
   'baseline',
-  'floor',
-  'ssekit-node',
   'ssekit-fastify',
   'ssekit-express',
-  'ssekit-koa',
-  'ssekit-hono',
+  'ssekit-node',
   'better-sse',
   'fastify-sse',
   'hono-streamsse',
+  'ssekit-koa',
+  'ssekit-hono',
+  'floor',
 ];
 /** Variants with no replay of their own: left out of the replay curve (the report says so). */
 export const NO_REPLAY = { floor: 'no HTTP layer, no history', 'better-sse': 'keeps no history', 'hono-streamsse': 'keeps no history' };
@@ -83,12 +87,16 @@ export async function runCurves({
 }) {
   setFdLimit(process.pid, fdLimit); // the load generator runs in this process: one descriptor per client
   const server = (brokerOptions) => ({ pinned, fdLimit, brokerOptions: { ids: true, ...brokerOptions } });
-  const late = () => Date.now() > deadline;
   const out = {};
   const scenarios = { clients: clientsCurve, topics: topicsCurve, size: sizeCurve, replay: replayCurve };
-  for (const dimension of dimensions) {
+  for (const dimension of dimensions)
+    if (!scenarios[dimension]) throw new Error(`--curves takes ${DIMENSIONS.join(', ')}, not ${dimension}`);
+  for (const [i, dimension] of dimensions.entries()) {
     const run = scenarios[dimension];
-    if (!run) throw new Error(`--curves takes ${DIMENSIONS.join(', ')}, not ${dimension}`);
+    // Each dimension gets an even share of the time left, so a slow one cannot starve the others.
+    const share = Date.now() + (deadline - Date.now()) / (dimensions.length - i);
+    const late = () => Date.now() > share;
+    const started = Date.now();
     const curve = { meta: { ...meta, plan: plan[dimension] }, points: {}, skipped: [] };
     out[dimension] = curve;
     for (const variant of variants) {
@@ -100,6 +108,7 @@ export async function runCurves({
       log(`${variant}: ${dimension} curve (${plan[dimension].points.join(', ')})`);
       curve.points[variant] = await run(variant, plan[dimension], { server, late, rounds }).catch((error) => [{ error: short(error) }]);
     }
+    curve.meta.seconds = Math.round((Date.now() - started) / 1000);
   }
   return out;
 }
@@ -256,7 +265,8 @@ async function replayCurve(variant, plan, { server, late }) {
     let reference;
     try {
       await reconnect(0); // warm-up: the first connections of a fresh process cost more
-      reference = await reconnect(0);
+      const [a, b] = [await reconnect(0), await reconnect(0)];
+      reference = { cpu: (a.cpu + b.cpu) / 2 };
     } catch (error) {
       return [{ error: short(error) }];
     }

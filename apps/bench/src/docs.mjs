@@ -36,9 +36,16 @@ export const SECTIONS = [
   { id: 'shards', md: 'benchmarks-shards.md' },
 ];
 
-const file = (name) => new URL(name, DOCS);
-const readJson = async (name) => (existsSync(file(name)) ? JSON.parse(await readFile(file(name), 'utf8')) : undefined);
-const readText = async (name) => (existsSync(file(name)) ? readFile(file(name), 'utf8') : undefined);
+/** Reading and writing files of the docs folder `docs` (a URL ending in `/`). */
+function folder(docs) {
+  const file = (name) => new URL(name, docs);
+  return {
+    file,
+    readJson: async (name) => (existsSync(file(name)) ? JSON.parse(await readFile(file(name), 'utf8')) : undefined),
+    readText: async (name) => (existsSync(file(name)) ? readFile(file(name), 'utf8') : undefined),
+    write: (name, text) => writeFile(file(name), text),
+  };
+}
 /** Headings one level down (`# ` becomes `## `), outside code blocks. */
 export function demote(text) {
   let fenced = false;
@@ -72,18 +79,18 @@ export function merge(stored, results, meta) {
 }
 
 /** The page (.md) and charts (.svg) of stored scenario `name`, written to docs/. Returns the file names. */
-async function writePage(name, stored, title) {
+async function writePage(dir, name, stored, title) {
   const svg = `${name}.svg`;
   const curveSvg = (dimension) => `${name}-${dimension}.svg`;
   const written = [`${name}.md`];
-  await writeFile(file(`${name}.md`), markdown(stored.results, stored.budgets, stored.meta, { title, svg, parts: stored.parts, curveSvg }));
+  await dir.write(`${name}.md`, markdown(stored.results, stored.budgets, stored.meta, { title, svg, parts: stored.parts, curveSvg }));
   const bars = stored.results.main && Object.keys(stored.results.main).length > 0 ? stored.results.main : stored.results.h2;
   if (bars) {
-    await writeFile(file(svg), svgChart(bars));
+    await dir.write(svg, svgChart(bars));
     written.push(svg);
   }
   for (const [dimension, chart] of Object.entries(curveCharts(stored.results.curves))) {
-    await writeFile(file(curveSvg(dimension)), chart);
+    await dir.write(curveSvg(dimension), chart);
     written.push(curveSvg(dimension));
   }
   return written;
@@ -94,9 +101,11 @@ const titleOf = (name) => SECTIONS.find((s) => s.json === name)?.title ?? name.r
 /**
  * Stores a run: each part of `results` goes to its scenario's JSON (or all to `out`, e.g.
  * `benchmarks-redis`), merged into what is there, with the scenario's page and charts; then
- * recomposes docs/benchmarks.md. Returns the files written.
+ * recomposes docs/benchmarks.md. `docs`: the folder (a URL), docs/ unless testing. Returns the
+ * files written.
  */
-export async function storeRun({ results, meta, out }) {
+export async function storeRun({ results, meta, out, docs = DOCS }) {
+  const dir = folder(docs);
   const groups = new Map();
   for (const [key, value] of Object.entries(results)) {
     if (value === undefined || (key === 'main' && Object.keys(value).length === 0)) continue;
@@ -106,12 +115,12 @@ export async function storeRun({ results, meta, out }) {
   const written = [];
   for (const [name, parts] of groups) {
     const legacy = SECTIONS.find((s) => s.json === name)?.legacy;
-    const stored = (await readJson(`${name}.json`)) ?? (legacy ? await readJson(`${legacy}.json`) : undefined);
+    const stored = (await dir.readJson(`${name}.json`)) ?? (legacy ? await dir.readJson(`${legacy}.json`) : undefined);
     const merged = merge(stored, parts, meta);
-    await writeFile(file(`${name}.json`), `${JSON.stringify(merged, null, 2)}\n`);
-    written.push(`${name}.json`, ...(await writePage(name, merged, titleOf(name))));
+    await dir.write(`${name}.json`, `${JSON.stringify(merged, null, 2)}\n`);
+    written.push(`${name}.json`, ...(await writePage(dir, name, merged, titleOf(name))));
   }
-  written.push(await composeDocs());
+  written.push(await composeDocs({ docs }));
   return written;
 }
 
@@ -119,7 +128,8 @@ export async function storeRun({ results, meta, out }) {
  * Writes docs/benchmarks.md from every stored result present (and the pages and charts of the
  * stored JSON scenarios again, so they follow the code). Returns the file name.
  */
-export async function composeDocs() {
+export async function composeDocs({ docs = DOCS } = {}) {
+  const dir = folder(docs);
   const lines = [
     '# Benchmarks',
     '',
@@ -130,22 +140,22 @@ export async function composeDocs() {
   const body = [];
   for (const section of SECTIONS) {
     const parts = [];
-    let stored = section.json ? await readJson(`${section.json}.json`) : undefined;
+    let stored = section.json ? await dir.readJson(`${section.json}.json`) : undefined;
     let name = section.json;
     if (!stored && section.legacy) {
-      stored = await readJson(`${section.legacy}.json`);
+      stored = await dir.readJson(`${section.legacy}.json`);
       name = stored ? section.json : name;
     }
-    const notes = section.notes ? await readText(section.notes) : undefined;
+    const notes = section.notes ? await dir.readText(section.notes) : undefined;
     // Transports: the hand-written notes (newer, quiet) come before the stored run.
     if (notes && section.id === 'redis') parts.push(notes.trim());
     if (stored) {
       const normal = normalize(stored);
-      await writePage(name, normal, section.title);
-      parts.push(demote((await readText(`${name}.md`)).trim()));
+      await writePage(dir, name, normal, section.title);
+      parts.push(demote((await dir.readText(`${name}.md`)).trim()));
     }
     if (section.md) {
-      const page = await readText(section.md);
+      const page = await dir.readText(section.md);
       if (page) parts.push(demote(page.trim()));
     }
     if (notes && section.id !== 'redis') parts.push(notes.trim());
@@ -155,7 +165,7 @@ export async function composeDocs() {
     body.push(...parts.map((p) => `${p}\n`));
   }
   lines.push(...contents, '', ...body);
-  await writeFile(file('benchmarks.md'), `${lines.join('\n').trimEnd()}\n`);
+  await dir.write('benchmarks.md', `${lines.join('\n').trimEnd()}\n`);
   return 'benchmarks.md';
 }
 
