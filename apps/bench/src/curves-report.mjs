@@ -68,9 +68,9 @@ const spansDecades = (xs) => xs.length > 1 && Math.max(...xs) / Math.min(...xs) 
 /** One SVG per dimension: a panel per metric, a line per variant. */
 export function curveCharts(curves) {
   const charts = {};
-  for (const [dimension, curve] of Object.entries(curves ?? {})) {
-    const info = DIMENSION_INFO[dimension];
-    if (!info) continue;
+  for (const [dimension, info] of Object.entries(DIMENSION_INFO)) {
+    const curve = curves?.[dimension];
+    if (!curve) continue;
     const xs = curve.meta.plan?.points ?? [];
     const panels = info.metrics.map((metric) => ({
       title: metric.label,
@@ -92,9 +92,9 @@ export function curveCharts(curves) {
 /** Markdown lines of the curves, `## ` per dimension; `svg(dimension)` is the chart's file name. */
 export function curvesSection(curves, svg) {
   const lines = [];
-  for (const [dimension, curve] of Object.entries(curves ?? {})) {
-    const info = DIMENSION_INFO[dimension];
-    if (!info) continue;
+  for (const [dimension, info] of Object.entries(DIMENSION_INFO)) {
+    const curve = curves?.[dimension];
+    if (!curve) continue;
     const xs = curve.meta.plan?.points ?? [];
     lines.push(`## ${info.title}`, '');
     lines.push(

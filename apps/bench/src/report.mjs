@@ -119,6 +119,11 @@ function mainSection(main, meta, svg, origin) {
   lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const [variant, r] of Object.entries(main)) lines.push(row(variant, r, base));
   lines.push('', `![CPU per delivered event, ratio to baseline](${svg})`, '');
+  if (meta.peerRounds !== undefined && meta.peerRounds < meta.rounds)
+    lines.push(
+      `CPU figures are medians of ${meta.rounds} rounds after a warm-up; the peers' (better-sse, fastify-sse, hono-streamsse: not held to budgets) of ${meta.peerRounds}, to keep the default run under 10 minutes.`,
+      '',
+    );
   if (main['plain-express'])
     lines.push(
       "The heap ratio is to `baseline` for every row; `ssekit-express`'s idle-heap budget is held against `plain-express` (an Express 5 app with a hand-written SSE handler), since Express 5 itself costs most of that heap. Core (`ssekit-node`) stays held against `baseline`.",
