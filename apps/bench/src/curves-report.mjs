@@ -24,11 +24,12 @@ export const DIMENSION_INFO = {
     title: 'Topics, the same total subscribers',
     xLabel: 'topics',
     describe: (plan) =>
-      `${plan.clients.toLocaleString('en-US')} clients spread evenly over ${plan.points.map((n) => n.toLocaleString('en-US')).join(', ')} topics (client i on topic i mod T, a fresh server per point); each published event goes to every topic, one publish per topic, so every client gets each one once. ssekit subscribes with \`topics\`, the hand-written servers and the peers keep a \`Map\` of sets (better-sse a channel per topic). CPU per delivered event, paced p99 (4 events a second for 2 s), heap per idle stream.`,
+      `${plan.clients.toLocaleString('en-US')} clients spread evenly over ${plan.points.map((n) => n.toLocaleString('en-US')).join(', ')} topics (client i on topic i mod T, a fresh server per point); each published event goes to every topic, one publish per topic, so every client gets each one once. ssekit subscribes with \`topics\`, the hand-written servers and the peers keep a \`Map\` of sets (better-sse a channel per topic). CPU per delivered event, paced p99 (4 events a second for 2 s), heap per idle stream, and heap per stream once the events went out (after GC: what they left behind, such as a replay history per topic: every event of the point, warm-up included, went to every topic).`,
     metrics: [
       { key: 'usPerEvent', label: 'CPU µs / delivered event' },
       { key: 'p99', label: 'paced p99 latency, ms' },
       { key: 'heapPerStream', label: 'heap KB / idle stream', scale: 1 / 1024, digits: 1 },
+      { key: 'heapAfterPerStream', label: 'heap KB / stream after the events', scale: 1 / 1024, digits: 1 },
     ],
   },
   size: {

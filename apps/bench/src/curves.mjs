@@ -172,12 +172,16 @@ async function topicsCurve(variant, plan, { server, late, rounds }) {
           const state = { seq: 0 };
           const cpu = await cpuPerDelivery(s, list, { events: eventsPerRound(clients), rounds, pad: 56, mode: 'paced', state, topics });
           const latency = await pacedLatency(s, list, { ...PACE, pad: 56, state, topics });
+          const kept = await s.call('memory');
           return {
             x: topics,
             usPerEvent: cpu.usPerEvent,
             p50: latency.p50,
             p99: latency.p99,
             heapPerStream: (memory.heapUsed - before.heapUsed) / clients,
+            // What the events left behind (ssekit: its replay history, per topic), per stream.
+            heapAfterPerStream: (kept.heapUsed - before.heapUsed) / clients,
+            eventsSent: state.seq,
             errors: errorsOf(list),
             closed: closedOf(list),
           };

@@ -29,7 +29,7 @@ export const SECTIONS = [
   { id: 'diag', notes: 'benchmarks-diag.notes.md' },
   { id: 'runtimes', json: 'benchmarks-runtimes', title: 'Bun and Deno', notes: 'benchmarks-runtimes.notes.md' },
   { id: 'http2', json: 'benchmarks-http2', title: 'HTTP/2 over TLS' },
-  { id: 'curves', json: 'benchmarks-curves', title: 'Cost curves' },
+  { id: 'curves', json: 'benchmarks-curves', title: 'Cost curves', notes: 'benchmarks-curves.notes.md' },
   { id: 'redis', notes: 'benchmarks-redis.notes.md', json: 'benchmarks-redis', title: 'Transports: the stored run' },
   { id: 'tokens', md: 'benchmarks-tokens.md' },
   { id: 'capacity', md: 'benchmarks-capacity.md', notes: 'benchmarks-capacity.notes.md' },
