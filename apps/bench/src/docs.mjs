@@ -8,7 +8,7 @@
 // another's section.
 //   node src/docs.mjs          recompose docs/benchmarks.md (and the pages of the stored JSON), run nothing
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { checkBudgets } from './budgets.mjs';
 import { curveBudgets } from './curve-budgets.mjs';
@@ -138,7 +138,20 @@ export async function composeDocs({ docs = DOCS } = {}) {
   ];
   const contents = [];
   const body = [];
-  for (const section of SECTIONS) {
+  // Scenarios stored under a name of their own (`--out benchmarks-x`): after the known ones.
+  const known = new Set(SECTIONS.flatMap((s) => [s.json, s.legacy, s.md?.replace(/\.md$/, '')]));
+  const extra = (await readdir(docs))
+    .map((name) => /^(benchmarks-[\w.-]+)\.json$/.exec(name)?.[1])
+    .filter((name) => name && !known.has(name))
+    .sort()
+    .map((name) => ({ id: name, json: name, title: name.replace(/^benchmarks-/, 'Stored run: ') }));
+  const sections = [...SECTIONS];
+  sections.splice(
+    sections.findIndex((s) => s.id === 'tokens'),
+    0,
+    ...extra,
+  );
+  for (const section of sections) {
     const parts = [];
     let stored = section.json ? await dir.readJson(`${section.json}.json`) : undefined;
     let name = section.json;
