@@ -40,7 +40,7 @@ export const DIMENSION_INFO = {
       `${plan.clients.toLocaleString('en-US')} clients (fewer than the other curves: at 64 KB a round is already ${Math.round((plan.clients * 65536 * 5) / 2 ** 20)} MB or more through loopback, and the load generator parses every byte), events of about ${plan.points.map((b) => tickLabel(b, 'bytes')).join(', ')} (the whole SSE block). CPU per delivered event and per delivered KB, paced p99 (4 events a second for 2 s).`,
     metrics: [
       { key: 'usPerEvent', label: 'CPU µs / delivered event' },
-      { key: 'usPerKB', label: 'CPU µs / delivered KB', digits: 3 },
+      { key: 'usPerKB', label: 'CPU µs / delivered KB', digits: 3, logY: true },
       { key: 'p99', label: 'paced p99 latency, ms' },
     ],
   },
