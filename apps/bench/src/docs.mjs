@@ -117,7 +117,7 @@ export async function storeRun({ results, meta, out, docs = DOCS }) {
     const legacy = SECTIONS.find((s) => s.json === name)?.legacy;
     const stored = (await dir.readJson(`${name}.json`)) ?? (legacy ? await dir.readJson(`${legacy}.json`) : undefined);
     const merged = merge(stored, parts, meta);
-    await dir.write(`${name}.json`, `${JSON.stringify(merged, null, 2)}\n`);
+    await dir.write(`${name}.json`, toJson(merged));
     written.push(`${name}.json`, ...(await writePage(dir, name, merged, titleOf(name))));
   }
   written.push(await composeDocs({ docs }));
@@ -180,6 +180,21 @@ export async function composeDocs({ docs = DOCS } = {}) {
   lines.push(...contents, '', ...body);
   await dir.write('benchmarks.md', `${lines.join('\n').trimEnd()}\n`);
   return 'benchmarks.md';
+}
+
+/** `value` as JSON the way the repository's formatter (Biome, 140 columns) prints it: short arrays of numbers and strings on one line. */
+export function toJson(value) {
+  const text = JSON.stringify(value, null, 2).replace(
+    /^( *)("(?:[^"\\]|\\.)*": )?\[\n([^[\]{}]*?)\n\1\]/gm,
+    (whole, indent, key = '', items) => {
+      const line = `${indent}${key}[${items
+        .split('\n')
+        .map((item) => item.trim().replace(/,$/, ''))
+        .join(', ')}],`;
+      return line.length <= 140 ? line.slice(0, -1) : whole;
+    },
+  );
+  return `${text}\n`;
 }
 
 /** GitHub's anchor for a heading. */

@@ -8,7 +8,7 @@ import { after, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { lineCharts } from '../src/chart.mjs';
 import { curveBudgets } from '../src/curve-budgets.mjs';
-import { anchor, composeDocs, demote, merge, storeRun } from '../src/docs.mjs';
+import { anchor, composeDocs, demote, merge, storeRun, toJson } from '../src/docs.mjs';
 
 const meta = (command) => ({
   command,
@@ -91,6 +91,12 @@ describe('docs', () => {
   it('demotes headings outside code blocks and makes GitHub anchors', () => {
     assert.equal(demote('# A\n```sh\n# not a heading\n```\n## B'), '## A\n```sh\n# not a heading\n```\n### B');
     assert.equal(anchor('HTTP/2 over TLS'), 'http2-over-tls');
+  });
+
+  it('writes JSON as the formatter wants it: short arrays of numbers on one line, long ones not', () => {
+    const long = Array.from({ length: 40 }, (_, i) => 1_000_000 + i);
+    assert.equal(toJson({ a: { points: [1, 100], n: 'x' }, long }).split('\n')[2], '    "points": [1, 100],');
+    assert.equal(toJson({ long }).split('\n').length, 44);
   });
 
   it('merges a run into the stored parts: the others stay, with their own meta', () => {
