@@ -12,7 +12,7 @@ export const DIMENSION_INFO = {
     title: 'Clients on one topic',
     xLabel: 'clients',
     describe: (plan) =>
-      `${plan.points.map((n) => n.toLocaleString('en-US')).join(', ')} clients connected one after the other to one server process, every client on the broadcast stream (the last point is what one process holds under its file-descriptor limit; the load generator is one process too). At each point: CPU per delivered event (paced fan-out, about 100,000 deliveries a round), p99 of publish-to-delivery latency with 4 events a second for 2 s (one event's fan-out alone takes N x the CPU per event), heap and RSS per idle stream after GC.`,
+      `${plan.points.map((n) => n.toLocaleString('en-US')).join(', ')} clients on the broadcast stream, ${plan.freshServers ? 'a fresh server process per point' : 'added to one server process point after point (older runs)'} (the last point is what one process holds under its file-descriptor limit; the load generator is one process too). At each point: CPU per delivered event (paced fan-out, about 100,000 deliveries a round), p99 of publish-to-delivery latency with 4 events a second for 2 s (one event's fan-out alone takes N x the CPU per event), heap and RSS per idle stream after GC.`,
     metrics: [
       { key: 'usPerEvent', label: 'CPU µs / delivered event' },
       { key: 'p99', label: 'paced p99 latency, ms' },
