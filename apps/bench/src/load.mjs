@@ -9,12 +9,15 @@ const now = () => performance.timeOrigin + performance.now();
 /** Latencies (ms) of events received by clients with `recordLatency` set. */
 export const latencies = [];
 
-/** Opens `count` raw SSE clients to 127.0.0.1:port, `batch` at a time. */
-export async function openClients(port, count, batch = 250) {
+/**
+ * Opens `count` raw SSE clients to 127.0.0.1:port, `batch` at a time. `request(i)` gives the i-th
+ * client's options (see {@link openClient}).
+ */
+export async function openClients(port, count, batch = 250, request = () => ({})) {
   const clients = [];
   for (let opened = 0; opened < count; opened += batch) {
     const size = Math.min(batch, count - opened);
-    clients.push(...(await Promise.all(Array.from({ length: size }, () => openClient(port)))));
+    clients.push(...(await Promise.all(Array.from({ length: size }, (_, i) => openClient(port, request(opened + i))))));
   }
   return clients;
 }
@@ -50,29 +53,33 @@ export function eventReader(client) {
   };
 }
 
-/** One client. `expectFrom(seq)` sets the next sequence number it must see. */
-export function openClient(port) {
+/**
+ * One client. `path` is the request's path and query (`/?topic=t1`), `lastEventId` sends a
+ * `Last-Event-ID` header, `next` the first sequence number it must see (-1: whatever comes).
+ */
+export function openClient(port, { path = '/', lastEventId, next = -1 } = {}) {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
-    const client = { socket, received: 0, next: -1, errors: 0, recordLatency: false, closed: false };
+    const client = { socket, received: 0, next, errors: 0, recordLatency: false, closed: false };
+    const head = `GET ${path} HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n${lastEventId === undefined ? '' : `Last-Event-ID: ${lastEventId}\r\n`}\r\n`;
     const read = eventReader(client);
-    let head = '';
+    let response = '';
     socket.setEncoding('latin1');
     socket.on('data', (text) => {
-      if (head === undefined) return read(text);
-      head += text;
-      const end = head.indexOf('\r\n\r\n');
+      if (response === undefined) return read(text);
+      response += text;
+      const end = response.indexOf('\r\n\r\n');
       if (end === -1) return;
-      const body = head.slice(end + 4);
-      head = undefined;
+      const body = response.slice(end + 4);
+      response = undefined;
       resolve(client);
       read(body);
     });
     socket.on('close', () => {
       client.closed = true;
     });
-    socket.on('error', (error) => (head === undefined ? undefined : reject(error)));
-    socket.on('connect', () => socket.write('GET / HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n'));
+    socket.on('error', (error) => (response === undefined ? undefined : reject(error)));
+    socket.on('connect', () => socket.write(head));
   });
 }
 

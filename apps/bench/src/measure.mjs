@@ -25,16 +25,17 @@ export async function connect(server, count) {
 
 /**
  * Publishes `events` events `rounds` times (after one warm-up round) and returns the median server
- * CPU time per delivered event, in microseconds, plus the sequence errors seen.
+ * CPU time per delivered event, in microseconds, plus the sequence errors seen. With `topics` (a
+ * count), each event goes to every topic `t0` … (each client is on one of them).
  */
-export async function cpuPerDelivery(server, clients, { events, rounds, pad, mode, state }) {
+export async function cpuPerDelivery(server, clients, { events, rounds, pad, mode, state, topics }) {
   const samples = [];
   for (let round = 0; round <= rounds; round++) {
     const first = state.seq;
     state.seq += events;
     for (const c of clients) if (c.next === -1) c.next = first;
     const before = (await server.call('cpu')).cpu;
-    await server.call('publish', { events, firstSeq: first, pad, mode, interval: 0 });
+    await server.call('publish', { events, firstSeq: first, pad, mode, interval: 0, topics });
     await waitFor(() => clients.every((c) => c.next >= state.seq || c.closed), 'every event delivered');
     const after = (await server.call('cpu')).cpu;
     if (round > 0) samples.push((cpuMicros(after) - cpuMicros(before)) / (events * clients.length));
@@ -42,14 +43,17 @@ export async function cpuPerDelivery(server, clients, { events, rounds, pad, mod
   return { usPerEvent: percentile(samples, 50), errors: clients.reduce((sum, c) => sum + c.errors, 0) };
 }
 
-/** Publishes at `rate` events per second for `seconds` and returns latency percentiles (ms). */
-export async function pacedLatency(server, clients, { rate, seconds, pad, state }) {
+/**
+ * Publishes at `rate` events per second for `seconds` (to each of `topics` topics when given) and
+ * returns latency percentiles (ms).
+ */
+export async function pacedLatency(server, clients, { rate, seconds, pad, state, topics }) {
   latencies.length = 0;
   for (const c of clients) c.recordLatency = true;
   const events = rate * seconds;
   const first = state.seq;
   state.seq += events;
-  await server.call('publish', { events, firstSeq: first, pad, mode: 'paced', interval: 1000 / rate });
+  await server.call('publish', { events, firstSeq: first, pad, mode: 'paced', interval: 1000 / rate, topics });
   await waitFor(() => clients.every((c) => c.next >= state.seq || c.closed), 'paced events delivered');
   for (const c of clients) c.recordLatency = false;
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) };

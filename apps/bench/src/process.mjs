@@ -5,6 +5,16 @@ import { certificate } from './tls.mjs';
 
 let nextId = 1;
 
+/** Sets the file-descriptor limit (soft and hard) of `pid` with `prlimit`; false when it could not. */
+export function setFdLimit(pid, limit) {
+  try {
+    execFileSync('prlimit', ['--pid', String(pid), `--nofile=${limit}:${limit}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Pins `pid` to `cpu` when taskset exists and the machine has more than one core. */
 export function pin(pid, cpu, enabled) {
   if (enabled) execFileSync('taskset', ['-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
@@ -12,10 +22,11 @@ export function pin(pid, cpu, enabled) {
 
 /**
  * Starts `variant` in a child process, pinned to core 0 when `pinned`. `brokerOptions` go to the
- * variant's `create()` (ssekit variants pass them to `createBroker`), `nodeFlags` to Node. An
+ * variant's `create()` (ssekit variants pass them to `createBroker`), `nodeFlags` to Node, `fdLimit`
+ * (soft and hard `ulimit -n`) to the server process, set with `prlimit` right after the fork. An
  * `h2-<name>` variant serves HTTP/2 over TLS (see `tls.mjs`). A `bun:<name>` or `deno:<name>` variant runs `variants/web/<name>.mjs` on that runtime.
  */
-export async function startServer(variant, { pinned, nodeFlags = [], brokerOptions = {} }) {
+export async function startServer(variant, { pinned, nodeFlags = [], brokerOptions = {}, fdLimit }) {
   const onRuntime = /^(\w+):(.+)$/.exec(variant);
   if (onRuntime) {
     const [, runtime, name] = onRuntime;
@@ -27,6 +38,7 @@ export async function startServer(variant, { pinned, nodeFlags = [], brokerOptio
     execArgv: ['--expose-gc', ...nodeFlags],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  if (fdLimit) setFdLimit(child.pid, fdLimit);
   const pending = new Map();
   child.on('message', (message) => {
     pending.get(message.id)?.(message);

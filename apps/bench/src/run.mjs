@@ -7,16 +7,23 @@
 //   pnpm bench -- --no-main --no-churn --no-write   the slow-client scenario alone
 //   pnpm bench -- --runtimes bun,deno --no-main --no-slow --no-churn   Bun and Deno alone
 //   pnpm bench -- --protocol h2 --no-slow --no-churn --out benchmarks-http2   HTTP/2 fan-out alone
+//   pnpm bench -- --curves clients,topics,size,replay --no-main --no-slow --no-churn   the cost curves
+//   pnpm bench -- --compose-only    rebuild docs/benchmarks.md from the stored results, run nothing
+// Each scenario stores its results in docs/benchmarks-<scenario>.json (+ .md, .svg); every write
+// recomposes docs/benchmarks.md from all the stored results (src/docs.mjs).
 import { execFileSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { checkBudgets } from './budgets.mjs';
+import { fdLimits } from './capacity-process.mjs';
+import { curveBudgets } from './curve-budgets.mjs';
+import { CURVE_VARIANTS, DIMENSIONS, runCurves } from './curves.mjs';
+import { composeDocs, storeRun } from './docs.mjs';
 import { destroyAll, openClient } from './load.mjs';
 import { STREAMS_PER_SESSION } from './load-h2.mjs';
 import { connect, cpuPerDelivery, idleMemory, pacedLatency, waitFor } from './measure.mjs';
 import { pin, withServer } from './process.mjs';
-import { machineLine, markdown, svgChart } from './report.mjs';
+import { machineLine, markdown } from './report.mjs';
 import { SLOW, slowScenario } from './slow-clients.mjs';
 import { certificate } from './tls.mjs';
 
@@ -50,25 +57,47 @@ const { values } = parseArgs({
     'h2-variants': { type: 'string', default: H2_VARIANTS.join(',') },
     note: { type: 'string' },
     rounds: { type: 'string', default: '3' },
+    'peer-rounds': { type: 'string', default: '1' },
     'no-main': { type: 'boolean', default: false },
     'no-slow': { type: 'boolean', default: false },
     'no-churn': { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
-    out: { type: 'string', default: 'benchmarks' },
-    'time-limit': { type: 'string', default: '1500' },
+    out: { type: 'string' },
+    curves: { type: 'string' },
+    'curve-variants': { type: 'string', default: CURVE_VARIANTS.join(',') },
+    'curve-rounds': { type: 'string', default: '1' },
+    'fd-limit': { type: 'string', default: '20000' },
+    'compose-only': { type: 'boolean', default: false },
+    'time-limit': { type: 'string' },
   },
 });
+if (values['compose-only']) {
+  const written = await composeDocs();
+  console.error(`[bench] composed ${written} from the stored results`);
+  process.exit();
+}
 const clients = Number(values.clients ?? (values.quick ? 500 : 5000));
 const rounds = Number(values.rounds);
+/**
+ * The peers are not held to budgets and are the slowest (Hono's streamSSE alone took about half of
+ * the default run at 3 rounds): their fan-out and burst are the median of `--peer-rounds` rounds
+ * after the warm-up, which keeps the default run under 10 minutes.
+ */
+const PEERS = new Set(['better-sse', 'fastify-sse', 'hono-streamsse']);
+const roundsOf = (variant) => (PEERS.has(variant) ? Math.min(rounds, Number(values['peer-rounds'])) : rounds);
 const variants = values.variants.split(',');
 const protocols = values.protocol.split(',');
 for (const p of protocols) if (p !== 'h1' && p !== 'h2') throw new Error(`--protocol takes h1, h2 or h1,h2, not ${p}`);
 const EVENTS = 100;
+const startedAt = Date.now();
 const PAD = 56; // {"s":…,"t":…,"p":"…"} comes to ~100 bytes with the SSE framing
+// A run with curves only is bounded at 15 minutes unless told otherwise; any other at 25.
+const curvesOnly = values.curves && values['no-main'] && values['no-slow'] && values['no-churn'] && !values.runtimes && !values.sizes;
+const timeLimitSeconds = Number(values['time-limit'] ?? (curvesOnly ? 900 : 1500));
 const timeLimit = setTimeout(() => {
-  console.error(`benchmark exceeded its ${values['time-limit']} s limit`);
+  console.error(`benchmark exceeded its ${timeLimitSeconds} s limit`);
   process.exit(2);
-}, Number(values['time-limit']) * 1000);
+}, timeLimitSeconds * 1000);
 timeLimit.unref();
 
 const pinned = (() => {
@@ -81,13 +110,31 @@ const pinned = (() => {
 })();
 pin(process.pid, 1, pinned); // load generator on core 1, servers on core 0
 const log = (message) => console.error(`[bench] ${message}`);
+/** A command-line argument as the shell needs it to come back the same. */
+const quoted = (arg) => (/[\s"'$`\\]/.test(arg) ? `'${arg.replaceAll("'", `'\\''`)}'` : arg);
+/** The command that made this run, as the docs show it. */
+function commandLine() {
+  return `pnpm bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).map(quoted).join(' ')}` : ''}`;
+}
 
 async function mainProfile(variant) {
   return withServer(variant, { pinned }, async (server) => {
     const state = { seq: 0 };
     const memory = await idleMemory(server, clients);
-    const fanout = await cpuPerDelivery(server, memory.clients, { events: EVENTS, rounds, pad: PAD, mode: 'paced', state });
-    const burst = await cpuPerDelivery(server, memory.clients, { events: EVENTS, rounds, pad: PAD, mode: 'burst', state });
+    const fanout = await cpuPerDelivery(server, memory.clients, {
+      events: EVENTS,
+      rounds: roundsOf(variant),
+      pad: PAD,
+      mode: 'paced',
+      state,
+    });
+    const burst = await cpuPerDelivery(server, memory.clients, {
+      events: EVENTS,
+      rounds: roundsOf(variant),
+      pad: PAD,
+      mode: 'burst',
+      state,
+    });
     const latency = await pacedLatency(server, memory.clients, { rate: 20, seconds: 3, pad: PAD, state });
     destroyAll(memory.clients);
     return { fanout, burst, latency, memory: { heapPerConnection: memory.heapPerConnection, rssPerConnection: memory.rssPerConnection } };
@@ -187,6 +234,24 @@ if (values.sizes) {
     }
   }
 }
+if (values.curves) {
+  const dimensions = values.curves === 'all' ? DIMENSIONS : values.curves.split(',');
+  // Points stop 2 minutes before the time limit (a point at 19,000 clients of a slow peer takes
+  // about a minute), so what was measured is still written.
+  const deadline = startedAt + timeLimitSeconds * 1000 - 120_000;
+  const fdLimit = Math.min(Number(values['fd-limit']), fdLimits().hard);
+  results.curves = await runCurves({
+    dimensions,
+    variants: values['curve-variants'].split(','),
+    quick: values.quick,
+    pinned,
+    rounds: Number(values['curve-rounds']),
+    deadline,
+    fdLimit,
+    log,
+    meta: { command: commandLine(), date: new Date().toISOString().slice(0, 10), machine: machineLine(pinned), fdLimit, note: values.note },
+  });
+}
 if (!values['no-slow']) {
   results.slow = {};
   for (const variant of ['baseline', 'ssekit-fastify'].filter((v) => variants.includes(v))) {
@@ -202,14 +267,15 @@ if (!values['no-churn']) {
   }
 }
 
-const budgets = checkBudgets(results);
-/** A command-line argument as the shell needs it to come back the same. */
-const quoted = (arg) => (/[\s"'$`\\]/.test(arg) ? `'${arg.replaceAll("'", `'\\''`)}'` : arg);
+const budgets = [...checkBudgets(results), ...curveBudgets(results.curves)];
 const meta = {
-  command: `pnpm bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).map(quoted).join(' ')}` : ''}`,
+  command: commandLine(),
+  machine: machineLine(pinned),
   date: new Date().toISOString().slice(0, 10),
   pinned,
   clients,
+  rounds,
+  peerRounds: Math.min(rounds, Number(values['peer-rounds'])),
   note: values.note,
   streamsPerSession: STREAMS_PER_SESSION,
   events: EVENTS,
@@ -222,10 +288,8 @@ const report = markdown(results, budgets, meta);
 console.log(`\n${machineLine(pinned)}\n`);
 console.log(report);
 if (!values['no-write']) {
-  const docs = new URL('../../../docs/', import.meta.url);
-  await writeFile(new URL(`${values.out}.md`, docs), report);
-  await writeFile(new URL(`${values.out}.svg`, docs), svgChart(results.h2 && !results.main.baseline ? results.h2 : results.main));
-  await writeFile(new URL(`${values.out}.json`, docs), `${JSON.stringify({ meta, results, budgets }, null, 2)}\n`);
+  const files = await storeRun({ results, budgets, meta, out: values.out });
+  log(`wrote ${files.join(', ')}`);
 }
 const failed = budgets.filter((b) => !b.pass);
 if (values.check && failed.length > 0) {

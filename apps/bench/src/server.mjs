@@ -23,6 +23,18 @@ rssSampler.unref();
 const now = () => performance.timeOrigin + performance.now();
 const payload = (seq, pad) => `{"s":${seq},"t":${now().toFixed(3)},"p":"${'x'.repeat(pad)}"}`;
 
+/** Names of the topics `t0` … `t<count - 1>`, made once per count. */
+const topicNames = new Map();
+function publishToTopics(seq, pad, count) {
+  let names = topicNames.get(count);
+  if (!names) {
+    names = Array.from({ length: count }, (_, i) => `t${i}`);
+    topicNames.set(count, names);
+  }
+  const data = payload(seq, pad);
+  for (const name of names) target.publish(data, seq, name);
+}
+
 async function settleMemory() {
   for (let i = 0; i < 4; i++) {
     globalThis.gc?.();
@@ -43,13 +55,16 @@ const handlers = {
     return {};
   },
   'peak-rss': () => ({ peakRss, peakAccounted, loopDelayP99: loopDelay.percentile(99) / 1e6 }),
-  async publish({ events, firstSeq, pad, mode, interval }) {
+  // `topics` (a count): each event goes to every topic t0, t1, …, one publish each; without it,
+  // one broadcast.
+  async publish({ events, firstSeq, pad, mode, interval, topics }) {
+    const send = topics === undefined ? (seq) => target.publish(payload(seq, pad), seq) : (seq) => publishToTopics(seq, pad, topics);
     if (mode === 'burst') {
-      for (let i = 0; i < events; i++) target.publish(payload(firstSeq + i, pad), firstSeq + i);
+      for (let i = 0; i < events; i++) send(firstSeq + i);
       return {};
     }
     for (let i = 0; i < events; i++) {
-      target.publish(payload(firstSeq + i, pad), firstSeq + i);
+      send(firstSeq + i);
       // Paced: one event per turn of the loop (interval 0) or per interval, as under real load.
       if (interval > 0) await sleep(interval);
       else await new Promise((resolve) => setImmediate(resolve));

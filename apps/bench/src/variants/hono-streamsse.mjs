@@ -1,24 +1,27 @@
+// Hono's streamSSE: `writeSSE` per stream, streams kept per topic (`?topic=`). No replay: Hono
+// keeps no history.
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { EVENT_TYPE } from './event.mjs';
+import { createSubscribers } from './topics.mjs';
 
 export function create() {
-  const streams = new Set();
+  const subscribers = createSubscribers();
   const app = new Hono();
   app.get('/', (c) =>
     streamSSE(c, async (stream) => {
-      streams.add(stream);
+      const remove = subscribers.add(stream, c.req.query('topic'));
       await new Promise((resolve) => stream.onAbort(resolve));
-      streams.delete(stream);
+      remove();
     }),
   );
   return {
     server: createAdaptorServer({ fetch: app.fetch }),
-    count: () => streams.size,
-    publish(data, seq) {
+    count: () => subscribers.all.size,
+    publish(data, seq, topic) {
       const id = String(seq);
-      for (const stream of streams) void stream.writeSSE({ id, event: EVENT_TYPE, data }).catch(() => {});
+      for (const stream of subscribers.of(topic)) void stream.writeSSE({ id, event: EVENT_TYPE, data }).catch(() => {});
     },
   };
 }

@@ -1,19 +1,17 @@
 import { createBroker } from '@ssekit/core';
 import { ssePlugin } from '@ssekit/fastify';
 import Fastify from 'fastify';
-import { EVENT_TYPE } from './event.mjs';
+import { brokerPublish, splitOptions } from './topics.mjs';
 
-export async function create(brokerOptions = {}) {
+export async function create(options) {
+  const { ids, broker: brokerOptions } = splitOptions(options);
   const broker = createBroker({ heartbeatInterval: 0, ...brokerOptions });
   const app = Fastify();
   await app.register(ssePlugin, { broker });
-  app.get('/', async (_request, reply) => {
-    await reply.eventStream();
+  app.get('/', async (request, reply) => {
+    const topic = request.query.topic;
+    await (topic === undefined ? reply.eventStream() : reply.eventStream({ topics: [topic] }));
   });
   await app.ready();
-  return {
-    server: app.server,
-    count: () => broker.stats().connections,
-    publish: (data) => void broker.broadcast({ event: EVENT_TYPE, data }),
-  };
+  return { server: app.server, count: () => broker.stats().connections, publish: brokerPublish(broker, { ids }) };
 }

@@ -2,15 +2,19 @@ import { createAdaptorServer } from '@hono/node-server';
 import { createBroker } from '@ssekit/core';
 import { streamEvents } from '@ssekit/hono';
 import { Hono } from 'hono';
-import { EVENT_TYPE } from './event.mjs';
+import { brokerPublish, splitOptions } from './topics.mjs';
 
-export function create() {
-  const broker = createBroker({ heartbeatInterval: 0 });
+export function create(options) {
+  const { ids, broker: brokerOptions } = splitOptions(options);
+  const broker = createBroker({ heartbeatInterval: 0, ...brokerOptions });
   const app = new Hono();
-  app.get('/', (c) => streamEvents(c, { broker }));
+  app.get('/', (c) => {
+    const topic = c.req.query('topic');
+    return streamEvents(c, topic === undefined ? { broker } : { broker, topics: [topic] });
+  });
   return {
     server: createAdaptorServer({ fetch: app.fetch }),
     count: () => broker.stats().connections,
-    publish: (data) => void broker.broadcast({ event: EVENT_TYPE, data }),
+    publish: brokerPublish(broker, { ids }),
   };
 }

@@ -2,12 +2,16 @@
 import http from 'node:http';
 import { createBroker } from '@ssekit/core';
 import { createNodeSink, toStreamRequest } from '@ssekit/core/node';
-import { EVENT_TYPE } from './event.mjs';
+import { brokerPublish, splitOptions, topicOf } from './topics.mjs';
 
-export function create() {
-  const broker = createBroker({ heartbeatInterval: 0 });
+export function create(options) {
+  const { ids, broker: brokerOptions } = splitOptions(options);
+  const broker = createBroker({ heartbeatInterval: 0, ...brokerOptions });
   const server = http.createServer((req, res) => {
-    broker.stream(toStreamRequest(req), {}, () => createNodeSink(res)).catch(() => res.destroy());
+    const topic = topicOf(req.url);
+    broker
+      .stream(toStreamRequest(req), topic === undefined ? {} : { topics: [topic] }, () => createNodeSink(res))
+      .catch(() => res.destroy());
   });
-  return { server, count: () => broker.stats().connections, publish: (data) => void broker.broadcast({ event: EVENT_TYPE, data }) };
+  return { server, count: () => broker.stats().connections, publish: brokerPublish(broker, { ids }) };
 }
