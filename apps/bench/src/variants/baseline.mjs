@@ -4,7 +4,7 @@
 // reconnecting client's missed events (after its `Last-Event-ID`) in one write before live ones:
 // no pacing by the socket, every replaying client gets its own concatenated copy.
 import http from 'node:http';
-import { frame } from './event.mjs';
+import { frame, seqOf } from './event.mjs';
 import { createSubscribers, topicOf } from './topics.mjs';
 
 export function create(options = {}) {
@@ -17,7 +17,7 @@ export function create(options = {}) {
     res.flushHeaders();
     const lastEventId = req.headers['last-event-id'];
     if (lastEventId !== undefined && history.length > 0) {
-      const after = Number(lastEventId) + 1 - history[0].seq;
+      const after = seqOf(lastEventId) + 1 - history[0].seq;
       if (after < history.length) res.write(Buffer.concat(history.slice(Math.max(0, after)).map((e) => e.bytes)));
     }
     res.on('close', subscribers.add(res, topicOf(req.url)));

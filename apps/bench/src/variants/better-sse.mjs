@@ -2,7 +2,7 @@
 // better-sse reads `Last-Event-ID` (`session.lastId`) but keeps no history to serve it from.
 import http from 'node:http';
 import { createChannel, createSession } from 'better-sse';
-import { EVENT_TYPE } from './event.mjs';
+import { EVENT_TYPE, eventId } from './event.mjs';
 import { topicOf } from './topics.mjs';
 
 export function create() {
@@ -24,6 +24,6 @@ export function create() {
     server,
     count: () => channel.sessionCount,
     publish: (data, seq, topic) =>
-      (topic === undefined ? channel : channels.get(topic))?.broadcast(data, EVENT_TYPE, { eventId: String(seq) }),
+      (topic === undefined ? channel : channels.get(topic))?.broadcast(data, EVENT_TYPE, { eventId: eventId(seq) }),
   };
 }

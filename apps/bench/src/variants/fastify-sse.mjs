@@ -3,7 +3,7 @@
 // events) and `reply.sse.replay` sends the missed ones, one awaited `send` each.
 import fastifySse from '@fastify/sse';
 import Fastify from 'fastify';
-import { EVENT_TYPE } from './event.mjs';
+import { EVENT_TYPE, eventId, seqOf } from './event.mjs';
 import { createSubscribers } from './topics.mjs';
 
 export async function create(options = {}) {
@@ -20,7 +20,7 @@ export async function create(options = {}) {
     reply.raw.flushHeaders();
     if (historySize > 0 && reply.sse.lastEventId !== null) {
       await reply.sse.replay(async (lastEventId) => {
-        const after = Number(lastEventId) + 1 - (history[0]?.seq ?? 0);
+        const after = seqOf(lastEventId) + 1 - (history[0]?.seq ?? 0);
         for (const message of history.slice(Math.max(0, after))) await reply.sse.send(message.event);
       });
     }
@@ -31,7 +31,7 @@ export async function create(options = {}) {
     server: app.server,
     count: () => subscribers.all.size,
     publish(data, seq, topic) {
-      const event = { id: String(seq), event: EVENT_TYPE, data };
+      const event = { id: eventId(seq), event: EVENT_TYPE, data };
       if (historySize > 0) {
         history.push({ seq, event });
         if (history.length > historySize) history.shift();

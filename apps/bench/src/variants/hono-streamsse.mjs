@@ -3,7 +3,7 @@
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { EVENT_TYPE } from './event.mjs';
+import { EVENT_TYPE, eventId } from './event.mjs';
 import { createSubscribers } from './topics.mjs';
 
 export function create() {
@@ -20,7 +20,7 @@ export function create() {
     server: createAdaptorServer({ fetch: app.fetch }),
     count: () => subscribers.all.size,
     publish(data, seq, topic) {
-      const id = String(seq);
+      const id = eventId(seq);
       for (const stream of subscribers.of(topic)) void stream.writeSSE({ id, event: EVENT_TYPE, data }).catch(() => {});
     },
   };

@@ -1,7 +1,7 @@
 // Hono's own `streamSSE` on Bun or Deno: `writeSSE` per stream per event.
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { EVENT_TYPE } from '../event.mjs';
+import { EVENT_TYPE, eventId } from '../event.mjs';
 
 export function create() {
   const streams = new Set();
@@ -18,7 +18,7 @@ export function create() {
     fetch: app.fetch,
     count: () => streams.size,
     publish(data, seq) {
-      const id = String(seq);
+      const id = eventId(seq);
       for (const stream of streams) void stream.writeSSE({ id, event: EVENT_TYPE, data }).catch(() => {});
     },
   };
