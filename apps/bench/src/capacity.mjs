@@ -16,6 +16,7 @@ import { createBroker } from '@ssekit/core';
 import { createRedisTransport } from '@ssekit/redis';
 import { cpuMicros, fdLimits, startChild } from './capacity-process.mjs';
 import { capacityMarkdown, explainFailures } from './capacity-report.mjs';
+import { composeDocs, toJson } from './docs.mjs';
 import { startRedis } from './redis-server.mjs';
 
 const { values } = parseArgs({
@@ -253,9 +254,10 @@ const rounded = (_key, value) => (typeof value === 'number' && !Number.isInteger
 console.log(JSON.stringify(result, rounded, 2));
 if (!values['no-write']) {
   const docs = new URL('../../../docs/', import.meta.url);
-  writeFileSync(new URL(`${values.out}.json`, docs), `${JSON.stringify(result, rounded, 2)}\n`);
+  writeFileSync(new URL(`${values.out}.json`, docs), toJson(JSON.parse(JSON.stringify(result, rounded))));
   writeFileSync(new URL(`${values.out}.md`, docs), capacityMarkdown(result));
-  log(`wrote docs/${values.out}.md and .json`);
+  await composeDocs();
+  log(`wrote docs/${values.out}.md and .json, and docs/benchmarks.md`);
 }
 for (const child of children) await child.call('exit').catch(() => {});
 redis.stop();
