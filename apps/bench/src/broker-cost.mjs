@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The broker's own CPU, without sockets: what a publish costs (no subscriber), and what one
 // delivery costs on a sink that writes nowhere. Everything else in a fan-out is the Node sink and
-// the kernel's `write`, which `profile-variant.mjs` shows. One process; medians of 5 rounds.
+// the kernel's `write`, which `curve-profile.mjs` shows. One process; medians of 5 rounds.
 //   node src/broker-cost.mjs                      publish cost on 1 and 1,000 topics, delivery cost at 5,000 streams
 //   node src/broker-cost.mjs --streams 1000 --topics 10000
 import { parseArgs } from 'node:util';

@@ -16,7 +16,6 @@
 // topic's shard only.
 import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -24,7 +23,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createRedisTransport } from '@ssekit/redis';
-import { startRedis } from './redis-server.mjs';
+import { freePort, startRedis } from './redis-server.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -126,14 +125,6 @@ async function reader() {
 }
 
 // ---------------------------------------------------------------- the cluster
-
-async function freePort() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function run(command, args) {
   return new Promise((resolve, reject) => {
