@@ -31,6 +31,30 @@ const MUTATIONS = [
     pkg: 'packages/core',
   },
   {
+    // A delivery written at once ignores what the socket already holds: the byte cap no longer bounds it.
+    name: 'write-at-once-ignores-buffered',
+    file: 'packages/core/src/stream.ts',
+    search: '    if (this.sink.bufferedBytes > 0) return false;',
+    replace: '',
+    pkg: 'packages/core',
+  },
+  {
+    // Every delivery of a tick written at once: a burst is one write per event.
+    name: 'write-at-once-every-delivery',
+    file: 'packages/core/src/write-scheduler.ts',
+    search: '      stream.writeTick = this.tick;',
+    replace: '',
+    pkg: 'packages/core',
+  },
+  {
+    // A transport's batch hint ignored: its first message is written apart.
+    name: 'write-at-once-ignores-more',
+    file: 'packages/core/src/write-scheduler.ts',
+    search: '    if (!more && stream.pendingFirst === undefined',
+    replace: '    if (stream.pendingFirst === undefined',
+    pkg: 'packages/core',
+  },
+  {
     // No bound on the in-memory history across channels.
     name: 'history-max-events-ignored',
     file: 'packages/core/src/memory-transport.ts',

@@ -25,7 +25,7 @@ export function createFanOut(
 ): TransportListener {
   let deliveryStamp = 0;
 
-  const message = (message: TransportMessage) => {
+  const message = (message: TransportMessage, more = false) => {
     let bytes: Uint8Array | undefined;
     let batchIndex = -1;
     let streams = 0;
@@ -51,7 +51,7 @@ export function createFanOut(
       }
       stream.lastId = message.id;
       if (stream.backlog) stream.backlog.pushLive(stream, bytes, message);
-      else scheduler.enqueue(stream, bytes, batchIndex);
+      else scheduler.deliver(stream, bytes, batchIndex, more);
       counters.delivered++;
       streams++;
     });

@@ -63,6 +63,8 @@ export class Stream<E extends EventMap = EventMap, P = unknown> implements Conne
   lastBatch = -1;
   /** Last delivery stamp, so an event on several channels is written once. */
   stamp = 0;
+  /** The write scheduler's tick in which a delivery was last written at once (see `WriteScheduler.deliver`). */
+  writeTick = 0;
   /** Heartbeat ticks (half an interval each) since the last write; see `heartbeat.ts`. */
   idleTicks = 0;
   /** Id of the newest transported event queued for this stream (reported with a lost-history gap). */
@@ -173,6 +175,19 @@ export class Stream<E extends EventMap = EventMap, P = unknown> implements Conne
       this.end('slow');
       return false;
     }
+    this.writeUncapped(chunk);
+    return true;
+  }
+
+  /**
+   * Writes a broker delivery now if nothing can be reordered or dropped with it: no replay is being
+   * written, no drain is awaited and the sink holds nothing back (an empty socket always takes a
+   * chunk, so no slow-client drop, and no close hook, runs inside the publisher's call). Returns
+   * false, having written nothing, otherwise: the caller queues it.
+   */
+  writeAtOnce(chunk: Uint8Array): boolean {
+    if (this.backlog !== undefined || this.removeDrainListener !== undefined || this.reason !== undefined) return false;
+    if (this.sink.bufferedBytes > 0) return false;
     this.writeUncapped(chunk);
     return true;
   }

@@ -83,8 +83,12 @@ export interface TransportGap {
 
 /** What the broker listens to on its transport. */
 export interface TransportListener {
-  /** Every delivered event, in the transport's order. */
-  message(message: TransportMessage): void;
+  /**
+   * Every delivered event, in the transport's order. Pass `more: true` when another message follows
+   * in the same synchronous run (a batch read from the backplane): the broker then joins the run
+   * into one write per client instead of writing its first message at once.
+   */
+  message(message: TransportMessage, more?: boolean): void;
   /**
    * History was lost: the broker sends an `ssekit:gap` (reason `lost`) to every open stream on
    * the affected channels, so no client goes on as if it had everything.

@@ -1,7 +1,12 @@
 /**
- * Coalesces what is due for each socket in one tick into one write.
+ * Coalesces what is due for each socket in one tick into one write (two for a broker burst).
  *
- * Broker deliveries are written in a microtask, as soon as the publishing code yields. A stream's
+ * A broker delivery that is a stream's first write of the tick is written at once, during the
+ * fan-out, when nothing can be reordered or dropped with it (nothing is queued for the stream and
+ * its sink holds nothing back): one pass over the subscribers instead of two, the way a
+ * hand-written server writes. Later deliveries of the same tick, and every delivery of a batch the
+ * transport marks as one (`more`), are written in a microtask, as soon as the publishing code
+ * yields: a burst of N events costs a stream two writes (one for a batch), not N. A stream's
  * own sends (`send`, `comment`, `pipe`) wait until the tick's promise jobs have all run
  * (`process.nextTick` queued from them runs once the microtask queue is empty), the way Node's
  * own `res.write` corks until `nextTick`: a producer that yields one item per promise job (an
@@ -24,6 +29,8 @@ export class WriteScheduler {
   /** A flush is queued with `nextTick` (only streams' own sends are due). */
   private later = false;
   private batchCount = 0;
+  /** Advanced by each flush of the tick's queue; a stream written at once holds it (`writeTick`). */
+  private tick = 1;
   /** Joined runs of this tick's deliveries, by range, while the tick is flushed. */
   private shared = new Map<number, Uint8Array>();
   private readonly flushSoon = () => {
@@ -41,6 +48,25 @@ export class WriteScheduler {
   /** Index the next broker delivery of this tick will carry. */
   nextBatchIndex(): number {
     return this.batchCount++;
+  }
+
+  /**
+   * A broker delivery for `stream`: written now when it is the stream's first of this tick and the
+   * stream can take it at once (see the file comment), queued otherwise. `more`: the transport
+   * delivers another message in this same turn, so queue it to join the rest.
+   */
+  deliver(stream: AnyStream, chunk: Uint8Array, batchIndex: number, more: boolean): void {
+    if (!more && stream.pendingFirst === undefined && stream.writeTick !== this.tick && stream.writeAtOnce(chunk)) {
+      stream.writeTick = this.tick;
+      if (!this.soon) {
+        // The tick ends with the microtask: later deliveries of this tick queue behind this write.
+        this.soon = true;
+        queueMicrotask(this.flushSoon);
+      }
+      stream.written();
+      return;
+    }
+    this.enqueue(stream, chunk, batchIndex);
   }
 
   enqueue(stream: AnyStream, chunk: Uint8Array, batchIndex: number): void {
@@ -84,6 +110,7 @@ export class WriteScheduler {
   }
 
   private flushAll(): void {
+    this.tick++;
     const dirty = this.dirty;
     this.dirty = [];
     for (const stream of dirty) this.flush(stream);

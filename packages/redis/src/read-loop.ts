@@ -14,8 +14,11 @@ const STOPPED = Symbol('stopped');
 
 /** What the loop hands on: entries in stream order, and history it found lost. */
 export interface ReadLoopOutput {
-  /** `entryId` is the entry the message came from (its id may be the publisher's). */
-  message(message: TransportMessage, entryId: string): void;
+  /**
+   * `entryId` is the entry the message came from (its id may be the publisher's); `more`: another
+   * entry of the same read follows (see `TransportListener.message`).
+   */
+  message(message: TransportMessage, entryId: string, more: boolean): void;
   gap(detail: string): void;
   /** The loop knows where it starts: after `cursor` (the stream's newest entry id, or `0-0`). */
   started?(cursor: string): void;
@@ -229,7 +232,8 @@ export class ReadLoop {
     const state = this.state;
     if (!state) return;
     let { cursor, count } = state;
-    for (const raw of entries) {
+    for (let i = 0; i < entries.length; i++) {
+      const raw = entries[i];
       const entry = decodeEntry(raw);
       const entryId = entry?.entryId ?? (Array.isArray(raw) && typeof raw[0] === 'string' ? raw[0] : undefined);
       if (entryId === undefined || !parseStreamId(entryId)) continue;
@@ -239,7 +243,7 @@ export class ReadLoop {
       this.state = { ...state, cursor, count };
       if (!entry) continue;
       try {
-        this.output.message(entry.message, entry.entryId);
+        this.output.message(entry.message, entry.entryId, i < entries.length - 1);
       } catch (error) {
         this.options.onError(error);
       }

@@ -65,8 +65,8 @@ export function createRedisTransport(options: RedisTransportOptions): Transport 
   loadScriptOnConnect(writer, resolved.onError);
   const listeners = new Set<TransportListener>();
   const loop = new ReadLoop(template, resolved, {
-    message(message) {
-      for (const listener of listeners) listener.message(message);
+    message(message, _entryId, more) {
+      for (const listener of listeners) listener.message(message, more);
     },
     gap(detail) {
       resolved.onError(new SseTransportError(`Redis lost events before this node read them: ${detail}`));

@@ -8,7 +8,8 @@ import { encodeVector, type Positions } from './vector-id.js';
 
 /** What the readers hand on: messages with their lane and vector id, and lost history per shard. */
 export interface ShardReadersOutput {
-  message(message: TransportMessage): void;
+  /** `more`: another entry of the same shard's read follows (see `TransportListener.message`). */
+  message(message: TransportMessage, more: boolean): void;
   gap(gap: TransportGap): void;
 }
 
@@ -144,7 +145,7 @@ export class ShardReaders {
     if (running) return running;
     const loop: ReadLoop = new ReadLoop(this.template, this.shardOptions[k] as ResolvedOptions, {
       // A stopped loop's late callbacks are ignored: the shard's position is the new loop's now.
-      message: (message, entryId) => {
+      message: (message, entryId, more) => {
         if (this.loops[k] !== loop) return;
         this.positions[k] = entryId;
         const id = encodeVector(this.positions);
@@ -152,6 +153,7 @@ export class ShardReaders {
           message.position === undefined
             ? { id, channels: message.channels, frame: message.frame, lane: k }
             : { id, channels: message.channels, frame: message.frame, position: message.position, lane: k },
+          more,
         );
       },
       gap: (detail) => {

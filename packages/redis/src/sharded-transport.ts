@@ -51,8 +51,8 @@ export function createShardedTransport(options: RedisTransportOptions, resolved:
   loadScriptOnConnect(writer, resolved.onError);
   const listeners = new Set<TransportListener>();
   const readers = new ShardReaders(template, shardOptions, map, {
-    message(message) {
-      for (const listener of listeners) listener.message(message);
+    message(message, more) {
+      for (const listener of listeners) listener.message(message, more);
     },
     gap(gap) {
       resolved.onError(new SseTransportError(`Redis lost events before this node read them: ${gap.detail}`));
