@@ -1,4 +1,7 @@
-// The budgets `pnpm bench --check` enforces, as ratios to the baseline measured in the same run.
+// The budgets `pnpm bench --check` enforces, as ratios to the baseline measured in the same run
+// (paired ratios where the run measured them side by side: see paired.mjs).
+import { ratioTo } from './paired.mjs';
+
 const ADAPTERS = ['ssekit-fastify', 'ssekit-express', 'ssekit-koa'];
 const ALL = [...ADAPTERS, 'ssekit-hono'];
 /**
@@ -24,29 +27,21 @@ export function checkBudgets(results) {
     for (const variant of ['ssekit-node', ...ALL]) {
       const r = results.main[variant];
       if (r)
-        add(
-          `${variant}: CPU per delivered event / floor`,
-          r.fanout.usPerEvent / floor.fanout.usPerEvent,
-          variant === 'ssekit-node' ? 1.05 : 1.1,
-        );
+        add(`${variant}: CPU per delivered event / floor`, ratioTo(r, 'fanout', 'floor', floor), variant === 'ssekit-node' ? 1.05 : 1.1);
     }
   }
   // Paced latency (5,000 clients, 20 events/s): every adapter's p99 within 1.10x of the baseline's.
   if (base) {
     for (const variant of ['ssekit-node', ...ALL]) {
       const r = results.main[variant];
-      if (r) add(`${variant}: paced p99 latency / baseline`, r.latency.p99 / base.latency.p99, 1.1);
+      if (r) add(`${variant}: paced p99 latency / baseline`, ratioTo(r, 'latency', 'baseline', base), 1.1);
     }
   }
   for (const variant of ALL) {
     const r = results.main[variant];
     if (!r || !base) continue;
-    add(
-      `${variant}: CPU per delivered event / baseline`,
-      r.fanout.usPerEvent / base.fanout.usPerEvent,
-      variant === 'ssekit-hono' ? 1.25 : 1.1,
-    );
-    add(`${variant}: burst CPU per delivered event / baseline burst`, r.burst.usPerEvent / base.burst.usPerEvent, 0.5);
+    add(`${variant}: CPU per delivered event / baseline`, ratioTo(r, 'fanout', 'baseline', base), variant === 'ssekit-hono' ? 1.25 : 1.1);
+    add(`${variant}: burst CPU per delivered event / baseline burst`, ratioTo(r, 'burst', 'baseline', base), 0.5);
     const reference = HEAP_REFERENCE[variant] ?? 'baseline';
     const heapBase = results.main[reference];
     if (heapBase) {
@@ -58,10 +53,11 @@ export function checkBudgets(results) {
     const r = variants['ssekit-hono'];
     const runtimeBase = variants.baseline;
     if (!r || !runtimeBase) continue;
-    add(`ssekit-hono on ${runtime}: CPU per delivered event / ${runtime} baseline`, r.fanout.usPerEvent / runtimeBase.fanout.usPerEvent, 1);
+    const baseName = `${runtime}:baseline`;
+    add(`ssekit-hono on ${runtime}: CPU per delivered event / ${runtime} baseline`, ratioTo(r, 'fanout', baseName, runtimeBase), 1);
     add(
       `ssekit-hono on ${runtime}: burst CPU per delivered event / ${runtime} baseline burst`,
-      r.burst.usPerEvent / runtimeBase.burst.usPerEvent,
+      ratioTo(r, 'burst', baseName, runtimeBase),
       1,
     );
     add(`ssekit-hono on ${runtime}: sequence errors`, r.fanout.errors + r.burst.errors, 0);

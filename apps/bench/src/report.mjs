@@ -1,9 +1,11 @@
 // Writes the results as Markdown tables and an SVG bar chart (the curves: src/curves-report.mjs).
 import os from 'node:os';
 import { curvesSection } from './curves-report.mjs';
+import { ratioTo } from './paired.mjs';
 
 const fmt = (n, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${fmt(a / b)}x` : '–');
+const times = (value) => (Number.isFinite(value) ? `${fmt(value)}x` : '–');
 
 export function machineLine(pinned) {
   return `Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB; server and load generator pinned to separate cores: ${pinned ? 'yes' : 'no'}.`;
@@ -121,14 +123,19 @@ function mainSection(main, meta, svg, origin) {
     ...origin,
   );
   lines.push(
-    '| variant | CPU µs / delivered event | ratio | burst of 100: CPU µs / delivered | ratio | paced 20/s p50 ms | p99 ms | heap / idle conn | ratio | RSS / idle conn | errors |',
+    '| variant | CPU µs / delivered event | ratio | burst of 100: CPU µs / delivered | ratio | paced 20/s p50 ms | p99 ms (ratio) | heap / idle conn | ratio | RSS / idle conn | errors |',
   );
   lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const [variant, r] of Object.entries(main)) lines.push(row(variant, r, base));
+  for (const [variant, r] of Object.entries(main)) lines.push(row(variant, r, 'baseline', base));
   lines.push('', `![CPU per delivered event, ratio to baseline](${svg})`, '');
+  if (Object.values(main).some((r) => r.fanout.vs))
+    lines.push(
+      `The baseline and the floor stay up for the whole run, each with its own ${meta.clients} clients, and every variant's rounds are interleaved with theirs (fan-out: baseline, floor and variant in an order that turns each round; burst and latency: beside the baseline, latency in windows baseline, variant, variant, baseline). A ratio is the median of the ratios of rounds measured side by side (${meta.rounds} fan-out rounds of ${meta.events} events, ${meta.burstRounds ?? meta.rounds} bursts; the paced p99 ratio is of the windows beside each other); the references' own figures are medians over all their rounds. Round to round, CPU per event moves by about ±10% on this machine, most of it in the kernel's loopback work, and a ratio of figures taken minutes apart moved by as much as the budgets it is held to.`,
+      '',
+    );
   if (meta.peerRounds !== undefined && meta.peerRounds < meta.rounds)
     lines.push(
-      `CPU figures are medians of ${meta.rounds} rounds after a warm-up; the peers' (better-sse, fastify-sse, hono-streamsse: not held to budgets) of ${meta.peerRounds}, to keep the default run under 10 minutes.`,
+      `CPU figures are medians of ${meta.rounds} rounds after a warm-up; those of the peers (better-sse, fastify-sse, hono-streamsse) and of plain-express, which are held to no CPU budget, of ${meta.peerRounds} (and one burst, not warmed up), to keep the default run under 10 minutes.`,
       '',
     );
   if (main['plain-express'])
@@ -148,18 +155,18 @@ function h2Section(h2, meta, chart, origin) {
     ...origin,
     "Ratios are to `h2-baseline`: `http2.createSecureServer` on the core stream API, one pre-encoded Buffer written to every stream. `h2-compat` is the same by hand through Node's compat API (`Http2ServerResponse`, which `createNodeSink` and every framework use): the difference between the two is Node's, not ssekit's. Memory is per idle stream (sessions are shared, so this is the cost of one more tab).",
     '',
-    '| variant | CPU µs / delivered event | ratio | burst of 100: CPU µs / delivered | ratio | paced 20/s p50 ms | p99 ms | heap / idle stream | ratio | RSS / idle stream | errors |',
+    '| variant | CPU µs / delivered event | ratio | burst of 100: CPU µs / delivered | ratio | paced 20/s p50 ms | p99 ms (ratio) | heap / idle stream | ratio | RSS / idle stream | errors |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
-  for (const [variant, r] of Object.entries(h2)) lines.push(row(variant, r, base));
+  for (const [variant, r] of Object.entries(h2)) lines.push(row(variant, r, 'h2-baseline', base));
   lines.push('');
   if (chart) lines.push(`![CPU per delivered event, ratio to h2-baseline](${chart})`, '');
   return lines;
 }
 
-/** One variant's row of a fan-out table, ratios to `base`. */
-function row(variant, r, base) {
-  return `| ${variant} | ${fmt(r.fanout.usPerEvent)} | ${ratio(r.fanout.usPerEvent, base?.fanout.usPerEvent)} | ${fmt(r.burst.usPerEvent)} | ${ratio(r.burst.usPerEvent, base?.burst.usPerEvent)} | ${fmt(r.latency.p50)} | ${fmt(r.latency.p99)} | ${fmt(r.memory.heapPerConnection / 1024, 1)} KB | ${ratio(r.memory.heapPerConnection, base?.memory.heapPerConnection)} | ${fmt(r.memory.rssPerConnection / 1024, 1)} KB | ${r.fanout.errors + r.burst.errors} |`;
+/** One variant's row of a fan-out table, ratios to `base` (named `baseName`). */
+function row(variant, r, baseName, base) {
+  return `| ${variant} | ${fmt(r.fanout.usPerEvent)} | ${times(ratioTo(r, 'fanout', baseName, base))} | ${fmt(r.burst.usPerEvent)} | ${times(ratioTo(r, 'burst', baseName, base))} | ${fmt(r.latency.p50)} | ${fmt(r.latency.p99)} (${times(ratioTo(r, 'latency', baseName, base))}) | ${fmt(r.memory.heapPerConnection / 1024, 1)} KB | ${ratio(r.memory.heapPerConnection, base?.memory.heapPerConnection)} | ${fmt(r.memory.rssPerConnection / 1024, 1)} KB | ${r.fanout.errors + r.burst.errors} |`;
 }
 
 /** Bun and Deno: each runtime's variants against that runtime's own hand-written baseline. */
@@ -175,7 +182,7 @@ function runtimeSection(runtimes, meta) {
     const base = variants.baseline;
     for (const [variant, r] of Object.entries(variants)) {
       lines.push(
-        `| ${r.version ?? runtime} | ${variant} | ${fmt(r.fanout.usPerEvent)} | ${ratio(r.fanout.usPerEvent, base?.fanout.usPerEvent)} | ${fmt(r.burst.usPerEvent)} | ${ratio(r.burst.usPerEvent, base?.burst.usPerEvent)} | ${r.fanout.errors + r.burst.errors} |`,
+        `| ${r.version ?? runtime} | ${variant} | ${fmt(r.fanout.usPerEvent)} | ${times(ratioTo(r, 'fanout', `${runtime}:baseline`, base))} | ${fmt(r.burst.usPerEvent)} | ${times(ratioTo(r, 'burst', `${runtime}:baseline`, base))} | ${r.fanout.errors + r.burst.errors} |`,
       );
     }
   }
@@ -187,7 +194,10 @@ function runtimeSection(runtimes, meta) {
 export function svgChart(byVariant) {
   const baseName = byVariant.baseline ? 'baseline' : 'h2-baseline';
   const base = byVariant[baseName]?.fanout.usPerEvent;
-  const rows = Object.entries(byVariant).map(([variant, r]) => ({ variant, value: base ? r.fanout.usPerEvent / base : 0 }));
+  const rows = Object.entries(byVariant).map(([variant, r]) => ({
+    variant,
+    value: base ? ratioTo(r, 'fanout', baseName, byVariant[baseName]) : 0,
+  }));
   const max = Math.max(1.5, ...rows.map((r) => r.value));
   const width = 640;
   const left = 150;

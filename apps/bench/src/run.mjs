@@ -21,7 +21,8 @@ import { CURVE_VARIANTS, DIMENSIONS, runCurves } from './curves.mjs';
 import { composeDocs, storeRun } from './docs.mjs';
 import { destroyAll, openClient } from './load.mjs';
 import { STREAMS_PER_SESSION } from './load-h2.mjs';
-import { connect, cpuPerDelivery, idleMemory, pacedLatency, waitFor } from './measure.mjs';
+import { runMain } from './main-scenario.mjs';
+import { connect, cpuPerDelivery, waitFor } from './measure.mjs';
 import { pin, withServer } from './process.mjs';
 import { machineLine, markdown } from './report.mjs';
 import { SLOW, slowScenario } from './slow-clients.mjs';
@@ -56,8 +57,8 @@ const { values } = parseArgs({
     protocol: { type: 'string', default: 'h1' },
     'h2-variants': { type: 'string', default: H2_VARIANTS.join(',') },
     note: { type: 'string' },
-    rounds: { type: 'string', default: '3' },
-    'peer-rounds': { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '6' },
+    'peer-rounds': { type: 'string', default: '2' },
     'no-main': { type: 'boolean', default: false },
     'no-slow': { type: 'boolean', default: false },
     'no-churn': { type: 'boolean', default: false },
@@ -80,15 +81,23 @@ const clients = Number(values.clients ?? (values.quick ? 500 : 5000));
 const rounds = Number(values.rounds);
 /**
  * The peers are not held to budgets and are the slowest (Hono's streamSSE alone took about half of
- * the default run at 3 rounds): their fan-out and burst are the median of `--peer-rounds` rounds
- * after the warm-up, which keeps the default run under 10 minutes.
+ * the default run at 3 rounds): their fan-out is the median of `--peer-rounds` rounds after the
+ * warm-up, which keeps the default run under 10 minutes. So is `plain-express`'s (held to nothing
+ * but as the heap reference of `ssekit-express`).
  */
-const PEERS = new Set(['better-sse', 'fastify-sse', 'hono-streamsse']);
-const roundsOf = (variant) => (PEERS.has(variant) ? Math.min(rounds, Number(values['peer-rounds'])) : rounds);
+const PEERS = new Set(['better-sse', 'fastify-sse', 'hono-streamsse', 'plain-express']);
+const isPeer = (variant) => PEERS.has(variant.replace(/^\w+:/, ''));
+const roundsOf = (variant) => (isPeer(variant) ? Math.min(rounds, Number(values['peer-rounds'])) : rounds);
 const variants = values.variants.split(',');
 const protocols = values.protocol.split(',');
 for (const p of protocols) if (p !== 'h1' && p !== 'h2') throw new Error(`--protocol takes h1, h2 or h1,h2, not ${p}`);
-const EVENTS = 100;
+/** Events of a fan-out round: short rounds, more of them, interleaved with the references'. */
+const EVENTS = 25;
+/** Events of a burst (published in one tick), and burst rounds per variant. */
+const BURST_EVENTS = 100;
+const BURST_ROUNDS = 3;
+/** Paced latency: 20 events a second, 3 s per variant (two windows of 1.5 s beside two of the baseline). */
+const LATENCY = { rate: 20, seconds: 3 };
 const startedAt = Date.now();
 const PAD = 56; // {"s":…,"t":…,"p":"…"} comes to ~100 bytes with the SSE framing
 // A run with curves only is bounded at 15 minutes unless told otherwise; any other at 25.
@@ -109,49 +118,15 @@ const pinned = (() => {
   }
 })();
 pin(process.pid, 1, pinned); // load generator on core 1, servers on core 0
-const log = (message) => console.error(`[bench] ${message}`);
+const log = (message) => {
+  const seconds = Math.round((Date.now() - startedAt) / 1000);
+  console.error(`[bench +${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s] ${message}`);
+};
 /** A command-line argument as the shell needs it to come back the same. */
 const quoted = (arg) => (/[\s"'$`\\]/.test(arg) ? `'${arg.replaceAll("'", `'\\''`)}'` : arg);
 /** The command that made this run, as the docs show it. */
 function commandLine() {
   return `pnpm bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).map(quoted).join(' ')}` : ''}`;
-}
-
-async function mainProfile(variant) {
-  return withServer(variant, { pinned }, async (server) => {
-    const state = { seq: 0 };
-    const memory = await idleMemory(server, clients);
-    const fanout = await cpuPerDelivery(server, memory.clients, {
-      events: EVENTS,
-      rounds: roundsOf(variant),
-      pad: PAD,
-      mode: 'paced',
-      state,
-    });
-    const burst = await cpuPerDelivery(server, memory.clients, {
-      events: EVENTS,
-      rounds: roundsOf(variant),
-      pad: PAD,
-      mode: 'burst',
-      state,
-    });
-    const latency = await pacedLatency(server, memory.clients, { rate: 20, seconds: 3, pad: PAD, state });
-    destroyAll(memory.clients);
-    return { fanout, burst, latency, memory: { heapPerConnection: memory.heapPerConnection, rssPerConnection: memory.rssPerConnection } };
-  });
-}
-
-/** Fan-out and burst of a `bun:…`/`deno:…` variant, and the runtime's version. */
-async function runtimeProfile(variant) {
-  return withServer(variant, { pinned }, async (server) => {
-    const state = { seq: 0 };
-    const { version } = await server.call('version');
-    const list = await connect(server, clients);
-    const fanout = await cpuPerDelivery(server, list, { events: EVENTS, rounds, pad: PAD, mode: 'paced', state });
-    const burst = await cpuPerDelivery(server, list, { events: EVENTS, rounds, pad: PAD, mode: 'burst', state });
-    destroyAll(list);
-    return { version, fanout, burst };
-  });
 }
 
 async function fanoutAt(variant, count) {
@@ -163,7 +138,7 @@ async function fanoutAt(variant, count) {
   });
 }
 
-const CHURN = { clients: 1000, churners: 100 };
+const CHURN = { clients: 1000, churners: 100, events: 300 };
 
 async function churnScenario(variant) {
   return withServer(variant, { pinned }, async (server) => {
@@ -184,7 +159,7 @@ async function churnScenario(variant) {
     const state = { seq: 0 };
     for (const c of steady) c.next = 0;
     const before = (await server.call('cpu')).cpu;
-    const events = EVENTS * rounds;
+    const events = CHURN.events;
     await server.call('publish', { events, firstSeq: 0, pad: PAD, mode: 'paced', interval: 2 });
     state.seq = events;
     await waitFor(() => steady.every((c) => c.next >= state.seq), 'steady clients received every event');
@@ -201,27 +176,39 @@ async function churnScenario(variant) {
   });
 }
 
+/** The main scenario's settings (see `main-scenario.mjs`): references up throughout, rounds interleaved. */
+const mainOptions = {
+  clients,
+  pinned,
+  roundsOf,
+  isPeer,
+  burstRounds: BURST_ROUNDS,
+  events: EVENTS,
+  burstEvents: BURST_EVENTS,
+  pad: PAD,
+  latency: LATENCY,
+  log,
+};
 const results = { main: {} };
-for (const variant of values['no-main'] || !protocols.includes('h1') ? [] : variants) {
-  log(`${variant}: fan-out, burst, latency and idle memory at N = ${clients}`);
-  results.main[variant] = await mainProfile(variant);
+if (!values['no-main'] && protocols.includes('h1')) {
+  results.main = await runMain({ ...mainOptions, variants, references: ['baseline', 'floor'] });
 }
 if (protocols.includes('h2')) {
   certificate(); // once, before the servers start: they read it from the environment
-  results.h2 = {};
-  for (const variant of values['h2-variants'].split(',')) {
-    log(`${variant}: HTTP/2 fan-out, burst, latency and idle memory at N = ${clients} streams`);
-    results.h2[variant] = await mainProfile(variant);
-  }
+  results.h2 = await runMain({ ...mainOptions, variants: values['h2-variants'].split(','), references: ['h2-baseline'] });
 }
 if (values.runtimes) {
   results.runtimes = {};
   for (const runtime of values.runtimes.split(',')) {
-    results.runtimes[runtime] = {};
-    for (const variant of values['runtime-variants'].split(',')) {
-      log(`${runtime}:${variant}: fan-out and burst at N = ${clients}`);
-      results.runtimes[runtime][variant] = await runtimeProfile(`${runtime}:${variant}`);
-    }
+    // Fan-out and burst, each runtime's variants in rounds beside that runtime's own baseline.
+    const measured = await runMain({
+      ...mainOptions,
+      variants: values['runtime-variants'].split(',').map((variant) => `${runtime}:${variant}`),
+      references: [`${runtime}:baseline`],
+      latency: undefined,
+      info: async (server) => ({ version: (await server.call('version')).version }),
+    });
+    results.runtimes[runtime] = Object.fromEntries(Object.entries(measured).map(([name, r]) => [name.slice(runtime.length + 1), r]));
   }
 }
 if (values.sizes) {
@@ -279,6 +266,8 @@ const meta = {
   note: values.note,
   streamsPerSession: STREAMS_PER_SESSION,
   events: EVENTS,
+  burstEvents: BURST_EVENTS,
+  burstRounds: BURST_ROUNDS,
   eventBytes: 100,
   slow: SLOW,
   churn: CHURN,
