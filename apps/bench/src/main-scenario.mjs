@@ -122,6 +122,11 @@ export async function runMain(options) {
   }
 }
 
+/** Each list of ratios of `byReference`, rounded to 4 decimals. */
+function fourDecimals(byReference) {
+  return Object.fromEntries(Object.entries(byReference).map(([name, list]) => [name, list.map((v) => Math.round(v * 1e4) / 1e4)]));
+}
+
 /** Appends `values` to `list` (a window holds 150,000 latencies: too many to spread as arguments). */
 function append(list, values) {
   for (const value of values) list.push(value);
@@ -151,8 +156,8 @@ async function measurePaired(side, refs, { roundsOf, burstRounds, latency, sampl
   if (latency) for (const s of [base, side, side, base]) append(s === side ? mine : theirs, await window(s, latency.seconds / 2));
   const vs = (values) => Object.fromEntries(Object.entries(values).map(([name, list]) => [name, percentile(list, 50)]));
   return {
-    // `rounds`: every paired ratio, for the spread behind the median.
-    fanout: { usPerEvent: percentile(side.fanout, 50), errors: sequenceErrors(side.clients), vs: vs(ratios), rounds: ratios },
+    // `rounds`: every paired ratio (4 decimals: a stored list then fits one line), for the spread behind the median.
+    fanout: { usPerEvent: percentile(side.fanout, 50), errors: sequenceErrors(side.clients), vs: vs(ratios), rounds: fourDecimals(ratios) },
     burst: { usPerEvent: percentile(side.burst, 50), errors: 0, vs: { [base.variant]: percentile(burstRatios, 50) } },
     latency: latency
       ? { p50: percentile(mine, 50), p99: percentile(mine, 99), vs: { [base.variant]: percentile(mine, 99) / percentile(theirs, 99) } }

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { checkBudgets } from '../src/budgets.mjs';
+import { toJson } from '../src/docs.mjs';
 import { runMain } from '../src/main-scenario.mjs';
 import { ratioTo } from '../src/paired.mjs';
 import { markdown } from '../src/report.mjs';
@@ -36,6 +37,13 @@ it('measures each variant in rounds beside the references and reports paired rat
     assert.ok(r.memory.heapPerConnection !== undefined, `${variant}: idle memory measured`);
   }
   assert.ok(logged.some((line) => line.includes('reference')));
+  // Stored as Biome formats it (CI checks docs/*.json): each round's ratios on one line, even 12 of them.
+  const twelve = { ...core, fanout: { ...core.fanout, rounds: { floor: Array(12).fill(core.fanout.rounds.floor[0]) } } };
+  assert.ok(
+    core.fanout.rounds.floor.every((v) => Number(v.toFixed(4)) === v),
+    'ratios kept to 4 decimals',
+  );
+  assert.match(toJson({ twelve }), /"floor": \[[\d., ]+\]/);
 
   // Budgets and the table take the paired ratio, not the ratio of the medians.
   const skewed = { ...main, floor: { ...main.floor, fanout: { ...main.floor.fanout, usPerEvent: 1e9 } } };
