@@ -63,7 +63,8 @@ export class WriteScheduler {
         this.soon = true;
         queueMicrotask(this.flushSoon);
       }
-      stream.written();
+      // No `written()`: a stream that can take a write at once was writable already, and a
+      // writable stream has no drain waiters (they are woken when it becomes writable).
       return;
     }
     this.enqueue(stream, chunk, batchIndex);
