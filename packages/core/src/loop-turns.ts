@@ -38,29 +38,3 @@ export function currentTurn(): number {
   else arm();
   return turn;
 }
-
-/** Bytes written in the current turn and the one before: the runtime has not had its chance at them. */
-export class RecentBytes {
-  private turn = -2;
-  private now = 0;
-  private before = 0;
-
-  /** Counts `bytes` written now. */
-  add(bytes: number): void {
-    this.roll(currentTurn());
-    this.now += bytes;
-  }
-
-  /** Bytes counted in this turn and the previous one. */
-  get total(): number {
-    this.roll(currentTurn());
-    return this.now + this.before;
-  }
-
-  private roll(turn: number): void {
-    if (turn === this.turn) return;
-    this.before = turn === this.turn + 1 ? this.now : 0;
-    this.now = 0;
-    this.turn = turn;
-  }
-}
