@@ -34,8 +34,16 @@ const MUTATIONS = [
     // A delivery written at once ignores what the socket already holds: the byte cap no longer bounds it.
     name: 'write-at-once-ignores-buffered',
     file: 'packages/core/src/stream.ts',
-    search: '    if (this.sink.bufferedBytes > 0) return false;',
+    search: '    if (this.bufferedBytes() > 0) return false;',
     replace: '',
+    pkg: 'packages/core',
+  },
+  {
+    // A sink that throws breaks the fan-out again: the subscribers after it miss the event.
+    name: 'sink-failure-rethrown',
+    file: 'packages/core/src/stream.ts',
+    search: "    this.reason = 'error';\n",
+    replace: "    this.reason = 'error';\n    throw error;\n",
     pkg: 'packages/core',
   },
   {

@@ -32,6 +32,8 @@ export interface BacklogOwner {
   backlog: Backlog | undefined;
   lastId: string | undefined;
   end(reason: 'slow'): void;
+  /** What the sink holds back (a sink that throws is dropped and holds nothing). */
+  bufferedBytes(): number;
   /** Writes a chunk the backlog already bounded; false when the socket is full. */
   writeUncapped(chunk: Uint8Array): boolean;
   /** Everything is written: back to live writes (or end, if the stream is closing). */
@@ -58,7 +60,7 @@ export class Backlog {
     if (this.seam) this.seam.push({ chunk, message });
     else this.items.push(chunk);
     this.liveBytes += chunk.byteLength;
-    if (this.liveBytes + stream.sink.bufferedBytes > this.maxBufferedBytes) {
+    if (this.liveBytes + stream.bufferedBytes() > this.maxBufferedBytes) {
       stream.host.counters.slowClientCloses++;
       stream.end('slow');
     }

@@ -105,7 +105,9 @@ export interface BrokerOptions<P = unknown, R = unknown> extends AdmissionOption
    * Called with every failure after a stream's head was sent, which can no longer become an error
    * response: a throwing open callback (`phase: 'open'`), a piped source that threw (`'pipe'`; the
    * client got the `ssekit:error` event and the stream ended), a throwing `onConnect` or
-   * `onDisconnect` (`'hook'`). Each failure is reported here once, and not also rejected into the
+   * `onDisconnect` (`'hook'`), a sink that threw while being written or ended (`'write'`: that
+   * stream is dropped with close reason `error`; the others and the publisher carry on). Each
+   * failure is reported here once, and not also rejected into the
    * framework. Refusals before the head (401, 406, 429, …) are answers, not failures, and are
    * never reported here.
    * @default logs one `[ssekit] …` line and the error with `console.error`

@@ -472,7 +472,7 @@ function runBody<E extends EventMap, P>(stream: Stream<E, P>, body: StreamBody<E
 /** Tells the diagnostics channels a registered stream ended (and, when it was slow, that it was dropped). */
 function publishClose(stream: AnyStream, reason: CloseReason): void {
   if (reason === 'slow' && diagnostics.slowDrop.hasSubscribers) {
-    diagnostics.slowDrop.publish({ connection: stream, route: stream.route, bufferedBytes: stream.sink.bufferedBytes });
+    diagnostics.slowDrop.publish({ connection: stream, route: stream.route, bufferedBytes: stream.bufferedBytes() });
   }
   if (diagnostics.streamClose.hasSubscribers) {
     const lifetime = Date.now() - stream.openedAt;

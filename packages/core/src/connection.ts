@@ -5,8 +5,13 @@
 import type { StreamSource } from './source.js';
 import type { EventMap, EventOf, TopicMap, TopicName } from './types.js';
 
-/** Why a connection ended. */
-export type CloseReason = 'client' | 'server' | 'slow' | 'unresponsive' | 'shutdown';
+/**
+ * Why a connection ended: the client left (`client`), `close()` (`server`), dropped for not
+ * reading (`slow`) or for a peer that stopped answering (`unresponsive`), `broker.close()`
+ * (`shutdown`), or its sink threw while being written (`error`, reported through `onError` with
+ * `phase: 'write'`).
+ */
+export type CloseReason = 'client' | 'server' | 'slow' | 'unresponsive' | 'shutdown' | 'error';
 
 /**
  * The event name {@link Connection.pipe} sends when its source throws, before it ends the stream.

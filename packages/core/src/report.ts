@@ -15,14 +15,16 @@ import type { Connection } from './connection.js';
  *   failed; no connection is involved, `streamId` names the stream.
  * - `presence`: the transport could not record a stream joining or leaving a topic's presence,
  *   or a join/leave notice could not be published; `topic` names the topic.
+ * - `write`: the stream's sink threw while being written (a sink must not: see `Sink`); the
+ *   stream was dropped (close reason `error`) and every other stream got the event.
  */
-export type ErrorPhase = 'open' | 'pipe' | 'hook' | 'produce' | 'presence';
+export type ErrorPhase = 'open' | 'pipe' | 'hook' | 'produce' | 'presence' | 'write';
 
 /** The second argument of `BrokerOptions.onError`: narrow on `phase` to reach the connection. */
 export type ErrorContext<P = unknown> =
   | {
       /** What failed. */
-      readonly phase: 'open' | 'pipe' | 'hook';
+      readonly phase: 'open' | 'pipe' | 'hook' | 'write';
       /** The stream it happened on. */
       // biome-ignore lint/suspicious/noExplicitAny: streams of the broker's event map, whatever it is
       readonly connection: Connection<any, P>;
@@ -63,7 +65,13 @@ export function logStreamError(error: unknown, context: ErrorContext): void {
     return;
   }
   const { phase, connection, hook } = context;
-  const what = hook ? `the ${hook} hook` : phase === 'pipe' ? 'a piped source' : "the stream's open callback";
+  const what = hook
+    ? `the ${hook} hook`
+    : phase === 'pipe'
+      ? 'a piped source'
+      : phase === 'write'
+        ? "the stream's sink (the stream was dropped)"
+        : "the stream's open callback";
   console.error(`[ssekit] ${what} failed (session ${connection.id}, client ${connection.clientId}):`, error);
 }
 

@@ -175,15 +175,14 @@ export class Stream<E extends EventMap = EventMap, P = unknown> implements Conne
    * from history when it reconnects. Returns false when it dropped the stream.
    */
   write(chunk: Uint8Array): boolean {
-    const sink = this.sink;
-    const buffered = sink.bufferedBytes;
+    const buffered = this.bufferedBytes();
+    if (this.reason !== undefined) return false; // the sink failed
     if (buffered > 0 && buffered + chunk.byteLength > this.host.maxBufferedBytes) {
       this.host.counters.slowClientCloses++;
       this.end('slow');
       return false;
     }
-    this.writeUncapped(chunk);
-    return true;
+    return this.writeUncapped(chunk) || this.reason === undefined;
   }
 
   /**
@@ -194,18 +193,59 @@ export class Stream<E extends EventMap = EventMap, P = unknown> implements Conne
    */
   writeAtOnce(chunk: Uint8Array): boolean {
     if (this.backlog !== undefined || this.removeDrainListener !== undefined || this.reason !== undefined) return false;
-    if (this.sink.bufferedBytes > 0) return false;
-    this.writeUncapped(chunk);
+    if (this.bufferedBytes() > 0) return false;
+    if (this.reason === undefined) this.writeUncapped(chunk); // else the sink failed: nothing to queue
     return true;
   }
 
-  /** Writes one chunk whose size the caller already bounded (the replay backlog's batches). */
+  /** What the sink holds back; a sink that throws is dropped (see `sinkFailed`) and holds nothing. */
+  bufferedBytes(): number {
+    try {
+      return this.sink.bufferedBytes;
+    } catch (error) {
+      this.sinkFailed(error);
+      return 0;
+    }
+  }
+
+  /**
+   * Writes one chunk whose size the caller already bounded (the replay backlog's batches). A sink
+   * that throws drops this stream only (see `sinkFailed`): the fan-out it was called from goes on.
+   */
   writeUncapped(chunk: Uint8Array): boolean {
     this.idleTicks = 0;
     this.host.counters.bytes += chunk.byteLength;
-    const more = this.sink.write(chunk);
+    let more: boolean;
+    try {
+      more = this.sink.write(chunk);
+    } catch (error) {
+      this.sinkFailed(error);
+      return false;
+    }
     if (!more && this.backlog === undefined) this.markFull();
     return more;
+  }
+
+  /**
+   * The sink threw, which its contract forbids (a closed peer is `false` and `onClose`): whatever
+   * state it is in, nothing more can be trusted to reach this client in order, so the stream is
+   * dropped like a slow one (it resumes from history when it reconnects) and the error reported.
+   * It is over at once (nothing more is written to it) but released in a microtask: this runs
+   * inside a fan-out, where a close hook that publishes must not run. Every other stream of the
+   * fan-out still gets the event, and the publisher's call succeeds.
+   */
+  private sinkFailed(error: unknown): void {
+    if (this.reason !== undefined) return;
+    this.reason = 'error';
+    queueMicrotask(() => {
+      this.released('error');
+      this.host.report(error, { phase: 'write', connection: this });
+      try {
+        this.sink.abort();
+      } catch {
+        // already reported: the sink is broken
+      }
+    });
   }
 
   /**
@@ -225,7 +265,7 @@ export class Stream<E extends EventMap = EventMap, P = unknown> implements Conne
     if (this.reason !== undefined) return; // the flush found it over the cap and dropped it
     this.finish(reason);
     if (this.backlog) this.backlog.close(this);
-    else this.sink.end();
+    else this.endSink();
     this.dropIfStuck();
   }
 
@@ -237,8 +277,22 @@ export class Stream<E extends EventMap = EventMap, P = unknown> implements Conne
   /** Called by the backlog once it has written everything: back to live writes. */
   backlogDone(): void {
     this.backlog = undefined;
-    if (this.reason !== undefined) this.sink.end();
+    if (this.reason !== undefined) this.endSink();
     else this.wakeDrainWaiters();
+  }
+
+  /** Ends the response; a sink that throws is reported and dropped, never thrown into `close()` or a shutdown. */
+  private endSink(): void {
+    try {
+      this.sink.end();
+    } catch (error) {
+      this.host.report(error, { phase: 'write', connection: this });
+      try {
+        this.sink.abort();
+      } catch {
+        // already reported: the sink is broken
+      }
+    }
   }
 
   private markFull(): void {
@@ -260,6 +314,11 @@ export class Stream<E extends EventMap = EventMap, P = unknown> implements Conne
   private finish(reason: CloseReason): void {
     if (this.reason !== undefined) return;
     this.reason = reason;
+    this.released(reason);
+  }
+
+  /** What ending for `reason` undoes: the stream's queue, its waiters, its place in the broker. */
+  private released(reason: CloseReason): void {
     this.controller?.abort(reason);
     this.removeDrainListener?.();
     this.removeDrainListener = undefined;
@@ -267,7 +326,7 @@ export class Stream<E extends EventMap = EventMap, P = unknown> implements Conne
     this.pendingMore = undefined;
     this.pendingBytes = 0;
     // A graceful end keeps the backlog: it is written out before the response ends.
-    if (reason === 'client' || reason === 'slow' || reason === 'unresponsive') this.backlog = undefined;
+    if (reason === 'client' || reason === 'slow' || reason === 'unresponsive' || reason === 'error') this.backlog = undefined;
     this.wakeDrainWaiters();
     this.host.release(this, reason);
   }

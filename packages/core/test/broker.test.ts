@@ -841,3 +841,103 @@ describe('transport outage', () => {
     expect(broker.stats().connections).toBe(0);
   });
 });
+
+describe('a sink that throws', () => {
+  /** A third-party sink breaking its contract: it throws from `write` or `bufferedBytes` after the opening. */
+  class ThrowingSink implements Sink {
+    closed = false;
+    private writes = 0;
+    private readonly closeListeners: Array<() => void> = [];
+    constructor(private readonly where: 'write' | 'bufferedBytes' | 'end') {}
+    get bufferedBytes(): number {
+      if (this.where === 'bufferedBytes' && this.writes > 0) throw new Error('sink broke');
+      return 0;
+    }
+    write(): boolean {
+      if (this.where === 'write' && this.writes > 0) throw new Error('sink broke');
+      this.writes++;
+      return true;
+    }
+    onDrain() {
+      return () => {};
+    }
+    onClose(listener: () => void) {
+      this.closeListeners.push(listener);
+    }
+    end() {
+      if (this.where === 'end') throw new Error('sink broke');
+      this.abort();
+    }
+    abort() {
+      this.closed = true;
+      for (const listener of this.closeListeners.splice(0)) listener();
+    }
+  }
+  const request = {
+    url: 'http://x/',
+    method: 'GET',
+    header: (name: string) => (name === 'accept' ? 'text/event-stream' : undefined),
+    raw: null,
+  };
+
+  it.each(['write', 'bufferedBytes'] as const)(
+    'throwing from %s drops that stream only: the others get every event once, in order',
+    async (where) => {
+      const reports: unknown[] = [];
+      const disconnects: string[] = [];
+      let broker!: Broker;
+      const started = await start({
+        heartbeatInterval: 0,
+        onError: (error, context) => reports.push([(error as Error).message, context.phase, context.connection?.id]),
+        onDisconnect: (_connection, reason) => {
+          disconnects.push(reason);
+          // A hook that publishes: it must not run inside the fan-out that found the broken sink.
+          if (reason === 'error') void broker.broadcast({ data: 'bye' });
+        },
+      });
+      broker = started.broker;
+      const before = await openSse(started.served.url);
+      const sink = new ThrowingSink(where);
+      const broken = await broker.stream(request, {}, () => sink);
+      const after = await openSse(started.served.url);
+      await waitFor(() => broker.stats().connections === 3, 'three streams');
+
+      await broker.broadcast({ data: 'e1' }); // paced: written during the fan-out
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      await Promise.all([broker.broadcast({ data: 'e2' }), broker.broadcast({ data: 'e3' })]); // a burst: queued
+
+      const expected = ['e1', 'bye', 'e2', 'e3'];
+      for (const reader of [before, after]) await reader.waitForEvents(expected.length);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(before.events.map((e) => e.data)).toEqual(expected);
+      expect(after.events.map((e) => e.data)).toEqual(expected);
+      expect(reports).toEqual([['sink broke', 'write', broken.id]]);
+      expect(disconnects).toEqual(['error']);
+      expect(broken.closed).toBe(true);
+      expect(sink.closed).toBe(true);
+      expect(broker.stats().connections).toBe(2);
+      before.close();
+      after.close();
+    },
+  );
+
+  it('throwing from end() is reported and the sink dropped; the shutdown still ends every other stream', async () => {
+    const reports: unknown[] = [];
+    const { broker, served } = await start({
+      heartbeatInterval: 0,
+      onError: (error, context) => reports.push([(error as Error).message, context.phase]),
+    });
+    const before = await openSse(served.url);
+    const sink = new ThrowingSink('end');
+    await broker.stream(request, {}, () => sink);
+    const after = await openSse(served.url);
+    await waitFor(() => broker.stats().connections === 3, 'three streams');
+    await broker.broadcast({ data: 'last' });
+    await broker.close();
+    await Promise.all([before.done, after.done]);
+    expect(before.events.map((e) => e.data)).toEqual(['last']);
+    expect(after.events.map((e) => e.data)).toEqual(['last']);
+    expect(reports).toEqual([['sink broke', 'write']]);
+    expect(sink.closed).toBe(true);
+  });
+});
