@@ -321,7 +321,10 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
     if (!transport.ready) return;
     try {
       await transport.ready(channelNames);
-    } catch {
+    } catch (error) {
+      // A typed refusal that is not about availability (the Redis transport's `shardOf` returned
+      // no shard) is a bug to fix, not a reason to reconnect: thrown, for the framework's 500.
+      if (isSseError(error) && error.code !== 'TRANSPORT_FAILED') throw error;
       stats.rejected++;
       throw limitRejection(503, 'Live events are not available right now; reconnect shortly.', options.retryAfter ?? 5);
     }

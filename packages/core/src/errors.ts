@@ -17,7 +17,8 @@ export type SseErrorCode =
   | 'HOOK_FAILED'
   | 'NOT_INSTALLED'
   | 'PRESENCE_UNAVAILABLE'
-  | 'CROSS_SHARD';
+  | 'CROSS_SHARD'
+  | 'INVALID_SHARD';
 
 const brand = Symbol.for('ssekit.error');
 

@@ -35,7 +35,7 @@ export function startHeartbeat(
     let unresponsive = 0;
     for (const stream of streams) {
       visited++;
-      if (closeUnresponsive && stream.sink.unresponsive?.()) {
+      if (closeUnresponsive && stream.peerUnresponsive()) {
         counters.unresponsiveCloses++;
         unresponsive++;
         stream.end('unresponsive');

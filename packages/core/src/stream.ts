@@ -198,6 +198,16 @@ export class Stream<E extends EventMap = EventMap, P = unknown> implements Conne
     return true;
   }
 
+  /** The sink's dead-peer verdict (`Sink.unresponsive`); a sink that throws is dropped (see `sinkFailed`) instead. */
+  peerUnresponsive(): boolean {
+    try {
+      return this.sink.unresponsive?.() === true;
+    } catch (error) {
+      this.sinkFailed(error);
+      return false;
+    }
+  }
+
   /** What the sink holds back; a sink that throws is dropped (see `sinkFailed`) and holds nothing. */
   bufferedBytes(): number {
     try {

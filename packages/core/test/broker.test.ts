@@ -480,6 +480,30 @@ describe('dead peers (closeUnresponsive), with the kernel verdict simulated', ()
     expect(broker.stats().connections).toBe(0);
   });
 
+  it('drops a stream whose sink throws from unresponsive(), and the round goes on for the others', async () => {
+    const reports: unknown[] = [];
+    const reasons: string[] = [];
+    const { broker, served } = await start({
+      heartbeatInterval: 20,
+      onError: (error, context) => reports.push([(error as Error).message, context.phase]),
+      onDisconnect: (_c, reason) => reasons.push(reason),
+    });
+    const broken = await openSse(served.url);
+    const reader = await openSse(served.url);
+    await waitFor(() => broker.stats().connections === 2, 'two streams');
+    countSweeps(served.sinkOf(served.connections[0]), () => {
+      throw new Error('probe broke');
+    });
+    // Without the guard the throw escapes the heartbeat timer (an uncaught exception) and no
+    // stream after the broken one gets a heartbeat again.
+    await waitFor(() => reader.comments.length >= 4, 'three heartbeats on the other stream');
+    await broken.done;
+    expect(reasons).toEqual(['error']);
+    expect(reports).toEqual([['probe broke', 'write']]);
+    expect(broker.stats().connections).toBe(1);
+    reader.close();
+  });
+
   it('leaves such a stream open when closeUnresponsive is false', async () => {
     const { broker, served } = await start({ heartbeatInterval: 20, closeUnresponsive: false });
     const reader = await openSse(served.url);

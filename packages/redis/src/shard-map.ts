@@ -7,7 +7,9 @@ import { SseError } from '@ssekit/core';
 
 /**
  * A publish that would need one event in several shards: refused, as no subscriber of two of
- * them could be given it once, in order. Its `code` is `CROSS_SHARD`.
+ * them could be given it once, in order (`code` `CROSS_SHARD`). Or the `shardOf` option returned
+ * something that is not a shard (`code` `INVALID_SHARD`): thrown by the publish, and by
+ * `broker.stream()` for a stream on that topic (a bug to fix, so not answered with a 503).
  *
  * @example
  * ```ts
@@ -17,8 +19,8 @@ import { SseError } from '@ssekit/core';
  * ```
  */
 export class RedisShardError extends SseError {
-  constructor(message: string) {
-    super('CROSS_SHARD', message);
+  constructor(message: string, code: 'CROSS_SHARD' | 'INVALID_SHARD' = 'CROSS_SHARD') {
+    super(code, message);
     this.name = 'RedisShardError';
   }
 }
@@ -56,7 +58,10 @@ export class ShardMap {
     if (!this.topicShard) return fnv1a(topic) % this.shards;
     const shard = this.topicShard(topic);
     if (!Number.isInteger(shard) || shard < 0 || shard >= this.shards) {
-      throw new RangeError(`shardOf("${topic}") returned ${shard}; it must be an integer from 0 to ${this.shards - 1}.`);
+      throw new RedisShardError(
+        `shardOf("${topic}") returned ${shard}; it must be an integer from 0 to ${this.shards - 1} (shards: ${this.shards}). Fix the shardOf option of createRedisTransport.`,
+        'INVALID_SHARD',
+      );
     }
     return shard;
   }

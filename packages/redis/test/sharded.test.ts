@@ -217,7 +217,24 @@ it('refuses with typed errors: one event for several shards, a publisher-given i
   const together = await node('together', { shardOf: () => 2 });
   await expect(together.broker.publish([a, b], { data: 'x' })).resolves.toMatch(/^\.\.[0-9a-z]+$/);
   const wrong = await node('wrong', { shardOf: () => 3 });
-  await expect(wrong.broker.publish(a, { data: 'x' })).rejects.toThrow(/from 0 to 2/);
+  const invalid = await wrong.broker.publish(a, { data: 'x' }).catch((error: unknown) => error);
+  expect(isSseError(invalid) && invalid.code).toBe('INVALID_SHARD');
+  expect((invalid as Error).message).toMatch(/from 0 to 2.*Fix the shardOf option/);
+  // A stream on that topic: the same error for the framework's 500, not a 503 that has every
+  // client reconnect for ever while nothing tells the app what is wrong.
+  const request = {
+    url: 'http://x/',
+    method: 'GET',
+    header: (name: string) => (name === 'accept' ? 'text/event-stream' : undefined),
+    raw: null,
+  };
+  const refused = await wrong.broker
+    .stream(request, { topics: [a] }, () => {
+      throw new Error('opened a stream that cannot be read');
+    })
+    .catch((error: unknown) => error);
+  expect(isSseError(refused) && refused.code).toBe('INVALID_SHARD');
+  expect(wrong.broker.stats()).toMatchObject({ connections: 0, rejected: 0 });
 });
 
 it('hands the broker each event with its shard as lane, and replays with one floor per shard', async () => {
