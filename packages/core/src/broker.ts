@@ -9,7 +9,7 @@ import { BROADCAST, Channels, clientChannel, topicChannel } from './channels.js'
 import type { CloseReason, Connection } from './connection.js';
 import { channels as diagnostics, topicsOf } from './diagnostics.js';
 import { type EncodeOptions, formatEvent, type SseEvent } from './encode.js';
-import { isSseError, SseClosedError } from './errors.js';
+import { isSseError, SseClosedError, SseHookError } from './errors.js';
 import { createFanOut } from './fan-out.js';
 import { EMPTY_COMMENT, startHeartbeat } from './heartbeat.js';
 import { createMemoryTransport } from './memory-transport.js';
@@ -322,9 +322,9 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
     try {
       await transport.ready(channelNames);
     } catch (error) {
-      // A typed refusal that is not about availability (the Redis transport's `shardOf` returned
-      // no shard) is a bug to fix, not a reason to reconnect: thrown, for the framework's 500.
-      if (isSseError(error) && error.code !== 'TRANSPORT_FAILED') throw error;
+      // A typed error that is not about availability (the Redis transport's `shardOf` returned no
+      // shard) is a bug to fix, not a reason to reconnect: a 500, like a failing admission hook.
+      if (isSseError(error) && error.code !== 'TRANSPORT_FAILED') throw new SseHookError('transport', error);
       stats.rejected++;
       throw limitRejection(503, 'Live events are not available right now; reconnect shortly.', options.retryAfter ?? 5);
     }

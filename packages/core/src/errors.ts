@@ -108,14 +108,19 @@ export class SseRejectedError extends SseError {
   }
 }
 
-/** The admission hooks of `BrokerOptions` whose failures {@link SseHookError} reports. */
-export type AdmissionHook = 'authorize' | 'authorizeTopic' | 'clientId';
+/**
+ * The admission hooks whose failures {@link SseHookError} reports: the `BrokerOptions` hooks, and
+ * `transport` for the app's code the transport runs when a stream opens (the Redis transport's
+ * `shardOf`), which failed with a typed error other than `TRANSPORT_FAILED`.
+ */
+export type AdmissionHook = 'authorize' | 'authorizeTopic' | 'clientId' | 'transport';
 
 /**
- * An admission hook (`authorize`, `authorizeTopic` or `clientId`) threw or rejected with
- * something other than an {@link SseRejectedError}. Adapters answer it with a plain 500, like any
- * failure of route code: the hook's own error is kept as `cause` for your logs and is never
- * written to the client (its message could hold a connection string or a user's data).
+ * An admission hook (`authorize`, `authorizeTopic` or `clientId`, or the transport's own
+ * `shardOf`) threw or rejected with something other than an {@link SseRejectedError}. Adapters
+ * answer it with a plain 500, like any failure of route code: the hook's own error is kept as
+ * `cause` for your logs and is never written to the client (its message could hold a connection
+ * string or a user's data).
  *
  * To refuse a stream with a message for the client, return `false` or `reject(status, message)`
  * from the hook instead of throwing.
