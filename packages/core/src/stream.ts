@@ -307,10 +307,14 @@ export class Stream<E extends EventMap = EventMap, P = unknown> implements Conne
 
   private markFull(): void {
     if (this.removeDrainListener || this.reason !== undefined) return;
-    this.removeDrainListener = this.sink.onDrain(() => {
-      this.removeDrainListener = undefined;
-      if (this.writable) this.wakeDrainWaiters();
-    });
+    try {
+      this.removeDrainListener = this.sink.onDrain(() => {
+        this.removeDrainListener = undefined;
+        if (this.writable) this.wakeDrainWaiters();
+      });
+    } catch (error) {
+      this.sinkFailed(error);
+    }
   }
 
   private dropIfStuck(): void {

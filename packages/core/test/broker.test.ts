@@ -872,7 +872,7 @@ describe('a sink that throws', () => {
     closed = false;
     private writes = 0;
     private readonly closeListeners: Array<() => void> = [];
-    constructor(private readonly where: 'write' | 'bufferedBytes' | 'end') {}
+    constructor(private readonly where: 'write' | 'bufferedBytes' | 'onDrain' | 'end') {}
     get bufferedBytes(): number {
       if (this.where === 'bufferedBytes' && this.writes > 0) throw new Error('sink broke');
       return 0;
@@ -880,9 +880,10 @@ describe('a sink that throws', () => {
     write(): boolean {
       if (this.where === 'write' && this.writes > 0) throw new Error('sink broke');
       this.writes++;
-      return true;
+      return this.where !== 'onDrain' || this.writes === 1; // full after the opening: the stream waits for drain
     }
     onDrain() {
+      if (this.where === 'onDrain') throw new Error('sink broke');
       return () => {};
     }
     onClose(listener: () => void) {
@@ -904,7 +905,7 @@ describe('a sink that throws', () => {
     raw: null,
   };
 
-  it.each(['write', 'bufferedBytes'] as const)(
+  it.each(['write', 'bufferedBytes', 'onDrain'] as const)(
     'throwing from %s drops that stream only: the others get every event once, in order',
     async (where) => {
       const reports: unknown[] = [];
