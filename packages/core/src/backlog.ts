@@ -34,6 +34,8 @@ export interface BacklogOwner {
   end(reason: 'slow'): void;
   /** What the sink holds back (a sink that throws is dropped and holds nothing). */
   bufferedBytes(): number;
+  /** The sink threw: drop the stream and report it (see `Stream.sinkFailed`). */
+  sinkFailed(error: unknown): void;
   /** Writes a chunk the backlog already bounded; false when the socket is full. */
   writeUncapped(chunk: Uint8Array): boolean;
   /** Everything is written: back to live writes (or end, if the stream is closing). */
@@ -109,11 +111,16 @@ export class Backlog {
     while (this.head < this.items.length) {
       if (stream.backlog !== this || sink.closed) return;
       if (!stream.writeUncapped(this.nextBatch())) {
+        if (stream.backlog !== this) return; // the sink failed: the stream is dropped
         this.waiting = true;
-        sink.onDrain(() => {
-          this.waiting = false;
-          this.pump(stream);
-        });
+        try {
+          sink.onDrain(() => {
+            this.waiting = false;
+            this.pump(stream);
+          });
+        } catch (error) {
+          stream.sinkFailed(error);
+        }
         return;
       }
     }

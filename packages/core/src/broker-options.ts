@@ -105,8 +105,8 @@ export interface BrokerOptions<P = unknown, R = unknown> extends AdmissionOption
    * Called with every failure after a stream's head was sent, which can no longer become an error
    * response: a throwing open callback (`phase: 'open'`), a piped source that threw (`'pipe'`; the
    * client got the `ssekit:error` event and the stream ended), a throwing `onConnect` or
-   * `onDisconnect` (`'hook'`), a sink that threw while being written or ended (`'write'`: that
-   * stream is dropped with close reason `error`; the others and the publisher carry on). Each
+   * `onDisconnect` (`'hook'`), a sink that threw (`'write'`: that stream is dropped, with close
+   * reason `error` unless it was ending already; the others and the publisher carry on). Each
    * failure is reported here once, and not also rejected into the
    * framework. Refusals before the head (401, 406, 429, …) are answers, not failures, and are
    * never reported here.

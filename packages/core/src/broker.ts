@@ -204,8 +204,15 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
     flush: (stream) => scheduler.flush(stream),
     join: (stream, topics) => {
       const added = topics.filter((topic) => !stream.channels.includes(topicChannel(topic)));
-      for (const topic of added) channels.join(stream, topicChannel(topic));
-      presence.joined(stream, added);
+      const joined: string[] = [];
+      try {
+        for (const topic of added) {
+          channels.join(stream, topicChannel(topic)); // throws for a topic the transport cannot read
+          joined.push(topic);
+        }
+      } finally {
+        presence.joined(stream, joined);
+      }
     },
     leave: (stream, topics) => {
       const removed = topics.filter((topic) => stream.channels.includes(topicChannel(topic)));
@@ -324,8 +331,9 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
     } catch (error) {
       // A typed error that is not about availability (the Redis transport's `shardOf` returned no
       // shard) is a bug to fix, not a reason to reconnect: a 500, like a failing admission hook.
-      if (isSseError(error) && error.code !== 'TRANSPORT_FAILED') throw new SseHookError('transport', error);
+      if (isSseError(error) && error.code !== 'TRANSPORT_FAILED' && error.code !== 'REJECTED') throw new SseHookError('transport', error);
       stats.rejected++;
+      if (isSseError(error) && error.code === 'REJECTED') throw error; // the transport's own refusal
       throw limitRejection(503, 'Live events are not available right now; reconnect shortly.', options.retryAfter ?? 5);
     }
   };
@@ -483,10 +491,19 @@ function publishClose(stream: AnyStream, reason: CloseReason): void {
   }
 }
 
-/** Ends a stream gracefully; resolves once its socket has closed (bounded by `closeTimeout`). */
+/**
+ * Ends a stream gracefully; resolves once its socket has closed (bounded by `closeTimeout`, when a
+ * stuck client is dropped), or a second after that for a sink that did not close even then (its
+ * `abort()` threw: reported, and past helping), so a shutdown never waits for ever.
+ */
 function endAndWait(stream: AnyStream): Promise<void> {
   return new Promise<void>((resolve) => {
-    stream.sink.onClose(resolve);
+    const timer = setTimeout(resolve, stream.host.closeTimeout + 1_000);
+    timer.unref?.();
+    stream.sink.onClose(() => {
+      clearTimeout(timer);
+      resolve();
+    });
     stream.end('shutdown');
   });
 }

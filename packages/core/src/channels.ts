@@ -27,7 +27,14 @@ export class Channels {
     const current = this.subscribers.get(channel);
     if (current === undefined) {
       this.subscribers.set(channel, stream);
-      this.watcher.watch?.(channel);
+      try {
+        this.watcher.watch?.(channel);
+      } catch (error) {
+        // The transport cannot read it (the Redis transport's `shardOf` returned no shard): not joined.
+        this.subscribers.delete(channel);
+        stream.channels.pop();
+        throw error;
+      }
     } else if (current instanceof Set) current.add(stream);
     else this.subscribers.set(channel, new Set([current, stream]));
   }
@@ -39,7 +46,12 @@ export class Channels {
     const current = this.subscribers.get(channel);
     if (current === stream || (current instanceof Set && current.delete(stream) && current.size === 0)) {
       this.subscribers.delete(channel);
-      this.watcher.unwatch?.(channel);
+      try {
+        this.watcher.unwatch?.(channel);
+      } catch {
+        // Nobody here needs the channel any more; a transport that cannot stop reading it only
+        // reads more than it must. The stream's release goes on.
+      }
     }
   }
 

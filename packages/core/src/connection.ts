@@ -8,8 +8,8 @@ import type { EventMap, EventOf, TopicMap, TopicName } from './types.js';
 /**
  * Why a connection ended: the client left (`client`), `close()` (`server`), dropped for not
  * reading (`slow`) or for a peer that stopped answering (`unresponsive`), `broker.close()`
- * (`shutdown`), or its sink threw while being written (`error`, reported through `onError` with
- * `phase: 'write'`).
+ * (`shutdown`), or its sink threw (`error`: from `write`, `bufferedBytes`, `onDrain` or
+ * `unresponsive`, reported through `onError` with `phase: 'write'`).
  */
 export type CloseReason = 'client' | 'server' | 'slow' | 'unresponsive' | 'shutdown' | 'error';
 

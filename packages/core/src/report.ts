@@ -15,8 +15,9 @@ import type { Connection } from './connection.js';
  *   failed; no connection is involved, `streamId` names the stream.
  * - `presence`: the transport could not record a stream joining or leaving a topic's presence,
  *   or a join/leave notice could not be published; `topic` names the topic.
- * - `write`: the stream's sink threw while being written (a sink must not: see `Sink`); the
- *   stream was dropped (close reason `error`) and every other stream got the event.
+ * - `write`: the stream's sink threw (from `write`, `bufferedBytes`, `onDrain`, `end` or
+ *   `unresponsive`; a sink must not: see `Sink`). The stream was dropped (close reason `error`,
+ *   or the reason it was already ending with) and every other stream got the event.
  */
 export type ErrorPhase = 'open' | 'pipe' | 'hook' | 'produce' | 'presence' | 'write';
 

@@ -10,7 +10,7 @@
  * - The status and headers are already sent and flushed when core receives the sink.
  * - `write` never throws on a closed peer; it returns `false` and the close is reported via `onClose`.
  *   A sink that throws anyway (from `write`, `bufferedBytes`, `onDrain`, `end` or `unresponsive`) costs only its own stream:
- *   the broker drops it (close reason `error`), reports the error to `onError` (`phase: 'write'`)
+ *   the broker drops it (close reason `error`, unless it was ending already), reports the error to `onError` (`phase: 'write'`)
  *   and goes on with every other stream.
  * - `onClose` listeners run exactly once, whether the peer left, `end()` finished or `abort()` ran.
  */

@@ -89,6 +89,8 @@ export class Stream<E extends EventMap = EventMap, P = unknown> implements Conne
   readonly openedAt = Date.now();
   private controller: AbortController | undefined;
   private drainWaiters: Array<() => void> | undefined;
+  /** The sink threw once (see `sinkFailed`): reported, dropped, never written again. */
+  private sinkBroken = false;
   readonly id: string;
   readonly clientId: string;
   readonly principal: P;
@@ -240,22 +242,32 @@ export class Stream<E extends EventMap = EventMap, P = unknown> implements Conne
    * The sink threw, which its contract forbids (a closed peer is `false` and `onClose`): whatever
    * state it is in, nothing more can be trusted to reach this client in order, so the stream is
    * dropped like a slow one (it resumes from history when it reconnects) and the error reported.
-   * It is over at once (nothing more is written to it) but released in a microtask: this runs
-   * inside a fan-out, where a close hook that publishes must not run. Every other stream of the
-   * fan-out still gets the event, and the publisher's call succeeds.
+   * Nothing more is written to it from here (a replay being written stops too). It is released
+   * in a microtask: this runs inside a fan-out, where a close hook that publishes must not run.
+   * Every other stream of the fan-out still gets the event, and the publisher's call succeeds. A
+   * stream already ending gracefully (`close()`, a shutdown) keeps its reason and is dropped.
+   * Called by the broker's modules (the replay backlog) too.
    */
-  private sinkFailed(error: unknown): void {
-    if (this.reason !== undefined) return;
-    this.reason = 'error';
+  sinkFailed(error: unknown): void {
+    if (this.sinkBroken) return;
+    this.sinkBroken = true;
+    this.backlog = undefined;
+    const ending = this.reason !== undefined; // released already, with its own reason
+    if (!ending) this.reason = 'error';
     queueMicrotask(() => {
-      this.released('error');
+      if (!ending) this.released('error');
       this.host.report(error, { phase: 'write', connection: this });
-      try {
-        this.sink.abort();
-      } catch {
-        // already reported: the sink is broken
-      }
+      this.abortSink();
     });
+  }
+
+  /** Drops the connection; a sink whose `abort()` throws as well is past helping (reported once already). */
+  private abortSink(): void {
+    try {
+      this.sink.abort();
+    } catch {
+      // the sink's failure was reported; nothing else can be done with it
+    }
   }
 
   /**
@@ -291,17 +303,12 @@ export class Stream<E extends EventMap = EventMap, P = unknown> implements Conne
     else this.wakeDrainWaiters();
   }
 
-  /** Ends the response; a sink that throws is reported and dropped, never thrown into `close()` or a shutdown. */
+  /** Ends the response; a sink that throws is dropped (see `sinkFailed`), never thrown into `close()` or a shutdown. */
   private endSink(): void {
     try {
       this.sink.end();
     } catch (error) {
-      this.host.report(error, { phase: 'write', connection: this });
-      try {
-        this.sink.abort();
-      } catch {
-        // already reported: the sink is broken
-      }
+      this.sinkFailed(error);
     }
   }
 
@@ -320,7 +327,7 @@ export class Stream<E extends EventMap = EventMap, P = unknown> implements Conne
   private dropIfStuck(): void {
     const sink = this.sink;
     if (sink.closed) return;
-    const timer = setTimeout(() => sink.abort(), this.host.closeTimeout);
+    const timer = setTimeout(() => this.abortSink(), this.host.closeTimeout);
     timer.unref?.();
     sink.onClose(() => clearTimeout(timer));
   }

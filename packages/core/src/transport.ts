@@ -173,8 +173,10 @@ export interface Transport {
    * reader starts asynchronously (the Redis read loop learning where the stream ends) has its
    * starting point. The broker waits for it before it registers a stream, so a stream never
    * misses an event published after it opened. Rejects when that cannot be known (the backplane
-   * is unreachable); the stream is then refused with 503. Transports that deliver synchronously
-   * can leave it out.
+   * is unreachable, an `SseTransportError`): the stream is then refused with 503. An
+   * `SseRejectedError` is answered as it is; any other typed error (the app's code the transport
+   * runs failed, such as the Redis transport's `shardOf`) is an `SseHookError` (hook `transport`),
+   * a 500. Transports that deliver synchronously can leave it out.
    *
    * `channels` are the channels the stream is about to join (the broadcast, its client's and its
    * topics' channels): a transport that reads only what local subscribers need (a sharded one)

@@ -11,6 +11,7 @@ import {
   type Sink,
   SseHookError,
   SseRejectedError,
+  SseTransportError,
   type Transport,
   type TransportListener,
   type TransportMessage,
@@ -851,6 +852,19 @@ describe('client keys of anonymous streams', () => {
 });
 
 describe('transport outage', () => {
+  it('answers 503 when the transport cannot get ready, and a refusal of its own with its status', async () => {
+    const memory = createMemoryTransport();
+    let failure: unknown = new SseTransportError('redis down');
+    const failing: Transport = { ...memory, ready: () => Promise.reject(failure) };
+    const { broker, served } = await start({ transport: failing });
+    expect((await fetch(served.url)).status).toBe(503);
+    failure = reject(429, 'this node is full');
+    const refused = await fetch(served.url);
+    expect(refused.status).toBe(429); // was a 503 "reconnect shortly"
+    expect(await refused.text()).toBe('this node is full');
+    expect(broker.stats()).toMatchObject({ connections: 0, rejected: 2 });
+  });
+
   it('ends a reconnecting stream when history cannot be read, instead of skipping events', async () => {
     const memory = createMemoryTransport();
     const failing: Transport = {
@@ -964,5 +978,107 @@ describe('a sink that throws', () => {
     expect(after.events.map((e) => e.data)).toEqual(['last']);
     expect(reports).toEqual([['sink broke', 'write']]);
     expect(sink.closed).toBe(true);
+  });
+
+  /** A sink for the replay and shutdown paths: full from write `fullAt` on, throws where told from write `failAt` on. */
+  class ReplaySink implements Sink {
+    closed = false;
+    readonly written: string[] = [];
+    readonly drains: Array<() => void> = [];
+    private readonly closeListeners: Array<() => void> = [];
+    constructor(
+      private readonly where: 'write' | 'onDrain' | 'end and abort',
+      private readonly fullAt = Number.POSITIVE_INFINITY,
+      private readonly failAt = 1,
+    ) {}
+    get bufferedBytes(): number {
+      return 0;
+    }
+    write(chunk: Uint8Array): boolean {
+      if (this.where === 'write' && this.written.length >= this.failAt) throw new Error('sink broke');
+      this.written.push(new TextDecoder().decode(chunk));
+      return this.written.length < this.fullAt;
+    }
+    onDrain(listener: () => void) {
+      if (this.where === 'onDrain') throw new Error('sink broke');
+      this.drains.push(listener);
+      return () => {};
+    }
+    onClose(listener: () => void) {
+      if (this.closed) queueMicrotask(listener);
+      else this.closeListeners.push(listener);
+    }
+    end() {
+      if (this.where === 'end and abort') throw new Error('sink broke');
+      this.abort();
+    }
+    abort() {
+      if (this.where === 'end and abort') throw new Error('sink broke again');
+      this.closed = true;
+      for (const listener of this.closeListeners.splice(0)) listener();
+    }
+  }
+  const resuming = (lastEventId: string) => ({
+    ...request,
+    header: (name: string) => (name === 'last-event-id' ? lastEventId : request.header(name)),
+  });
+
+  it('a sink that throws while close() waits for a replay to be written is reported and dropped at once', async () => {
+    const reports: unknown[] = [];
+    const reasons: string[] = [];
+    const broker = createBroker({
+      heartbeatInterval: 0,
+      closeTimeout: 5_000,
+      onError: (error, context) => reports.push([(error as Error).message, context.phase]),
+      onDisconnect: (_c, reason) => reasons.push(reason),
+    });
+    const first = await broker.broadcast({ data: 'h1' });
+    await broker.broadcast({ data: 'h2' });
+    await broker.broadcast({ data: 'h3' });
+    // The opening and the replayed events fill it; the next write (the live event queued behind
+    // the replay) throws.
+    const sink = new ReplaySink('write', 2, 2);
+    const stream = await broker.stream(resuming(first), {}, () => sink);
+    await waitFor(() => sink.drains.length === 1, 'the replay waits for drain');
+    await broker.broadcast({ data: 'live' });
+    stream.close(); // graceful: what was queued goes first
+    for (const drain of sink.drains.splice(0)) drain(); // the socket drains; the next write throws
+    // Without the fix the close waited for closeTimeout (5 s) and nothing was reported.
+    await waitFor(() => sink.closed, 'the sink dropped', 1_000);
+    expect(reports).toEqual([['sink broke', 'write']]);
+    expect(reasons).toEqual(['server']);
+    expect(sink.written.map((text) => text.includes('h2') && !text.includes('live'))).toEqual([false, true]);
+    await broker.close();
+  });
+
+  it('a sink whose onDrain throws during a replay is dropped, and the stream released', async () => {
+    const reports: unknown[] = [];
+    const broker = createBroker({
+      heartbeatInterval: 0,
+      onError: (error, context) => reports.push([(error as Error).message, context.phase]),
+    });
+    const first = await broker.broadcast({ data: 'h1' });
+    await broker.broadcast({ data: 'h2' });
+    const sink = new ReplaySink('onDrain', 2);
+    const stream = await broker.stream(resuming(first), {}, () => sink);
+    await waitFor(() => stream.closed && broker.stats().connections === 0, 'released');
+    expect(stream.closeReason).toBe('error');
+    expect(reports).toEqual([['sink broke', 'write']]);
+    expect(sink.closed).toBe(true);
+    await broker.close();
+  });
+
+  it('broker.close() resolves even for a sink that can neither end nor abort', async () => {
+    const reports: unknown[] = [];
+    const broker = createBroker({
+      heartbeatInterval: 0,
+      closeTimeout: 100,
+      onError: (error, context) => reports.push([(error as Error).message, context.phase]),
+    });
+    await broker.stream(request, {}, () => new ReplaySink('end and abort'));
+    const started = Date.now();
+    await broker.close(); // hung for ever without the bound
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(reports).toEqual([['sink broke', 'write']]);
   });
 });

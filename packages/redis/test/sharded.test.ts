@@ -7,7 +7,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Broker, createBroker, GAP_EVENT, isSseError, type TransportMessage } from '@ssekit/core';
+import { type Broker, type BrokerOptions, createBroker, GAP_EVENT, isSseError, type TransportMessage } from '@ssekit/core';
 import { createNodeSink, toStreamRequest } from '@ssekit/core/node';
 import { openSse, type ReceivedEvent, type RedisServer, type SseReader, startRedis, waitFor } from '@ssekit/test-utils';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -44,13 +44,19 @@ interface TestNode {
   stats(): ShardedTransportStats;
 }
 
-async function node(streamKey: string, options: Partial<RedisTransportOptions> = {}, notify = false): Promise<TestNode> {
+async function node(
+  streamKey: string,
+  options: Partial<RedisTransportOptions> = {},
+  notify = false,
+  brokerOptions: Partial<BrokerOptions> = {},
+): Promise<TestNode> {
   const transport = createRedisTransport({ redis: redis?.url as string, streamKey, shards: SHARDS, ...options });
   const broker = createBroker({
     transport,
     heartbeatInterval: 0,
     closeTimeout: 500,
     ...(notify ? { presence: { notify: () => true } } : {}),
+    ...brokerOptions,
   });
   brokers.push(broker);
   const server = http.createServer(async (req, res) => {
@@ -236,6 +242,26 @@ it('refuses with typed errors: one event for several shards, a publisher-given i
   // Answered like a failing admission hook: a 500 with nothing of the message on the wire.
   expect(refused).toMatchObject({ code: 'HOOK_FAILED', hook: 'transport', status: 500, cause: { code: 'INVALID_SHARD' } });
   expect(wrong.broker.stats()).toMatchObject({ connections: 0, rejected: 0 });
+  // An open stream (broadcasts only) subscribing to such a topic: the same error, and the stream is
+  // not left half-joined (it was: released, it stayed in its channels, queueing every publish).
+  const reasons: string[] = [];
+  const watched = await node('wrong-subscribe', { shardOf: () => 3 }, false, { onDisconnect: (_c, reason) => reasons.push(reason) });
+  const reader = await open(watched, []);
+  await waitFor(() => watched.broker.stats().connections === 1, 'open');
+  const [connection] = [...watched.broker.connections()];
+  let thrown: unknown;
+  try {
+    connection?.subscribe(a);
+  } catch (error) {
+    thrown = error;
+  }
+  expect(isSseError(thrown) && thrown.code).toBe('INVALID_SHARD');
+  await watched.broker.broadcast({ data: 'still here' });
+  await reader.waitForEvents(1);
+  reader.close();
+  await waitFor(() => watched.broker.stats().connections === 0, 'released');
+  await waitFor(() => reasons.length > 0, 'the release ran to its end (onDisconnect)');
+  expect(reasons).toEqual(['client']);
 });
 
 it('hands the broker each event with its shard as lane, and replays with one floor per shard', async () => {
