@@ -67,7 +67,8 @@ export interface Broker<E extends EventMap = EventMap, P = unknown, T extends To
    * stream closed when it ends; a callback gets the connection, and if it throws or rejects the
    * failure goes to `onError` (`phase: 'open'`) and the stream ends.
    * @throws {@link SseRejectedError} before `open()` is called when the stream is refused;
-   *   {@link SseHookError} when an admission hook threw something else.
+   *   {@link SseHookError} when an admission hook threw something else, or the transport could
+   *   not watch the stream's channels for a reason other than an outage (hook `transport`).
    */
   stream(
     request: StreamRequest,
