@@ -39,6 +39,14 @@ const MUTATIONS = [
     pkg: 'packages/core',
   },
   {
+    // A publish from inside a fan-out (a close hook) is delivered at once: it overtakes the event being fanned out.
+    name: 'fan-out-reentrant',
+    file: 'packages/core/src/fan-out.ts',
+    search: '    if (fanningOut) {',
+    replace: '    if (fanningOut && later.length < 0) {',
+    pkg: 'packages/core',
+  },
+  {
     // A sink that throws breaks the fan-out again: the subscribers after it miss the event.
     name: 'sink-failure-rethrown',
     file: 'packages/core/src/stream.ts',

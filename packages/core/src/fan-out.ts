@@ -24,8 +24,41 @@ export function createFanOut(
   counters: FanOutCounters,
 ): TransportListener {
   let deliveryStamp = 0;
+  // A publish made while a fan-out runs (a close hook or a presence notice run by a stream it
+  // dropped, with a transport that delivers synchronously) waits for that fan-out to finish: an
+  // event handed to the streams left in it first would overtake the one being delivered, and
+  // re-stamp them so that an event on several channels could reach a stream twice.
+  let fanningOut = false;
+  const later: Array<{ message: TransportMessage; more: boolean }> = [];
 
   const message = (message: TransportMessage, more = false) => {
+    if (fanningOut) {
+      later.push({ message, more });
+      return;
+    }
+    fanningOut = true;
+    // Even when a delivery throws (a bug: a sink's failure is its own stream's), what was
+    // published meanwhile is delivered, in order; the first error is thrown after.
+    let failure: { error: unknown } | undefined;
+    try {
+      deliver(message, more);
+    } catch (error) {
+      failure = { error };
+    }
+    for (let i = 0; i < later.length; i++) {
+      const next = later[i] as { message: TransportMessage; more: boolean };
+      try {
+        deliver(next.message, next.more);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    later.length = 0;
+    fanningOut = false;
+    if (failure) throw failure.error;
+  };
+
+  const deliver = (message: TransportMessage, more: boolean) => {
     let bytes: Uint8Array | undefined;
     let batchIndex = -1;
     let streams = 0;

@@ -980,49 +980,6 @@ describe('a sink that throws', () => {
     expect(sink.closed).toBe(true);
   });
 
-  /** A sink for the replay and shutdown paths: full from write `fullAt` on, throws where told from write `failAt` on. */
-  class ReplaySink implements Sink {
-    closed = false;
-    readonly written: string[] = [];
-    readonly drains: Array<() => void> = [];
-    private readonly closeListeners: Array<() => void> = [];
-    constructor(
-      private readonly where: 'write' | 'onDrain' | 'end and abort',
-      private readonly fullAt = Number.POSITIVE_INFINITY,
-      private readonly failAt = 1,
-    ) {}
-    get bufferedBytes(): number {
-      return 0;
-    }
-    write(chunk: Uint8Array): boolean {
-      if (this.where === 'write' && this.written.length >= this.failAt) throw new Error('sink broke');
-      this.written.push(new TextDecoder().decode(chunk));
-      return this.written.length < this.fullAt;
-    }
-    onDrain(listener: () => void) {
-      if (this.where === 'onDrain') throw new Error('sink broke');
-      this.drains.push(listener);
-      return () => {};
-    }
-    onClose(listener: () => void) {
-      if (this.closed) queueMicrotask(listener);
-      else this.closeListeners.push(listener);
-    }
-    end() {
-      if (this.where === 'end and abort') throw new Error('sink broke');
-      this.abort();
-    }
-    abort() {
-      if (this.where === 'end and abort') throw new Error('sink broke again');
-      this.closed = true;
-      for (const listener of this.closeListeners.splice(0)) listener();
-    }
-  }
-  const resuming = (lastEventId: string) => ({
-    ...request,
-    header: (name: string) => (name === 'last-event-id' ? lastEventId : request.header(name)),
-  });
-
   it('a sink that throws while close() waits for a replay to be written is reported and dropped at once', async () => {
     const reports: unknown[] = [];
     const reasons: string[] = [];
@@ -1038,7 +995,7 @@ describe('a sink that throws', () => {
     // The opening and the replayed events fill it; the next write (the live event queued behind
     // the replay) throws.
     const sink = new ReplaySink('write', 2, 2);
-    const stream = await broker.stream(resuming(first), {}, () => sink);
+    const stream = await broker.stream(sseRequest(first), {}, () => sink);
     await waitFor(() => sink.drains.length === 1, 'the replay waits for drain');
     await broker.broadcast({ data: 'live' });
     stream.close(); // graceful: what was queued goes first
@@ -1060,7 +1017,7 @@ describe('a sink that throws', () => {
     const first = await broker.broadcast({ data: 'h1' });
     await broker.broadcast({ data: 'h2' });
     const sink = new ReplaySink('onDrain', 2);
-    const stream = await broker.stream(resuming(first), {}, () => sink);
+    const stream = await broker.stream(sseRequest(first), {}, () => sink);
     await waitFor(() => stream.closed && broker.stats().connections === 0, 'released');
     expect(stream.closeReason).toBe('error');
     expect(reports).toEqual([['sink broke', 'write']]);
@@ -1080,5 +1037,86 @@ describe('a sink that throws', () => {
     await broker.close(); // hung for ever without the bound
     expect(Date.now() - started).toBeLessThan(3_000);
     expect(reports).toEqual([['sink broke', 'write']]);
+  });
+});
+
+/** A sink for the replay and shutdown paths: full from write `fullAt` on, throws where told from write `failAt` on. */
+class ReplaySink implements Sink {
+  closed = false;
+  readonly written: string[] = [];
+  readonly drains: Array<() => void> = [];
+  private readonly closeListeners: Array<() => void> = [];
+  constructor(
+    private readonly where: 'write' | 'onDrain' | 'end and abort',
+    private readonly fullAt = Number.POSITIVE_INFINITY,
+    private readonly failAt = 1,
+  ) {}
+  get bufferedBytes(): number {
+    return 0;
+  }
+  write(chunk: Uint8Array): boolean {
+    if (this.where === 'write' && this.written.length >= this.failAt) throw new Error('sink broke');
+    this.written.push(new TextDecoder().decode(chunk));
+    return this.written.length < this.fullAt;
+  }
+  onDrain(listener: () => void) {
+    if (this.where === 'onDrain') throw new Error('sink broke');
+    this.drains.push(listener);
+    return () => {};
+  }
+  onClose(listener: () => void) {
+    if (this.closed) queueMicrotask(listener);
+    else this.closeListeners.push(listener);
+  }
+  end() {
+    if (this.where === 'end and abort') throw new Error('sink broke');
+    this.abort();
+  }
+  abort() {
+    if (this.where === 'end and abort') throw new Error('sink broke again');
+    this.closed = true;
+    for (const listener of this.closeListeners.splice(0)) listener();
+  }
+}
+
+/** A stream request that accepts events, from a client that last saw `lastEventId` (when given). */
+const sseRequest = (lastEventId?: string) => ({
+  url: 'http://x/',
+  method: 'GET',
+  header: (name: string) => (name === 'accept' ? 'text/event-stream' : name === 'last-event-id' ? lastEventId : undefined),
+  raw: null,
+});
+
+describe('a publish from inside a fan-out (a close hook, a presence notice)', () => {
+  it('is delivered after the event being fanned out, to every stream, in publish order', async () => {
+    let broker!: Broker;
+    const started = await start({
+      heartbeatInterval: 0,
+      maxBufferedBytes: 200,
+      // Runs inside the fan-out below: the replaying stream is dropped as slow while E is handed out.
+      onDisconnect: (_c, reason) => {
+        if (reason === 'slow') void broker.broadcast({ data: 'bye' });
+      },
+    });
+    broker = started.broker;
+    const first = await broker.broadcast({ data: 'h1' });
+    await broker.broadcast({ data: 'h2' });
+    const before = await openSse(started.served.url);
+    // Replaying from h1, full after its first replay write: live events queue behind it, past the cap.
+    const sink = new ReplaySink('write', 2, Number.POSITIVE_INFINITY);
+    await broker.stream(sseRequest(first), {}, () => sink);
+    const after = await openSse(started.served.url);
+    await waitFor(() => sink.drains.length === 1 && broker.stats().connections === 3, 'the replay waits for drain');
+    await broker.broadcast({ data: `E${'x'.repeat(300)}` });
+    for (const reader of [before, after]) await reader.waitForEvents(2);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const seen = (reader: typeof before) => reader.events.map((event) => event.data.slice(0, 3));
+    expect(broker.stats().slowClientCloses).toBe(1);
+    expect(seen(before)).toEqual(['Exx', 'bye']);
+    expect(seen(after)).toEqual(['Exx', 'bye']); // was ['bye', 'Exx']: the hook's event overtook E
+    const ids = (reader: typeof before) => reader.events.map((event) => event.id);
+    expect(ids(after)).toEqual(ids(before));
+    before.close();
+    after.close();
   });
 });
