@@ -330,11 +330,12 @@ export function createBroker<E extends EventMap, P>(options: BrokerOptions<P> = 
     try {
       await transport.ready(channelNames);
     } catch (error) {
+      const code = isSseError(error) ? error.code : 'TRANSPORT_FAILED';
       // A typed error that is not about availability (the Redis transport's `shardOf` returned no
       // shard) is a bug to fix, not a reason to reconnect: a 500, like a failing admission hook.
-      if (isSseError(error) && error.code !== 'TRANSPORT_FAILED' && error.code !== 'REJECTED') throw new SseHookError('transport', error);
+      if (code !== 'TRANSPORT_FAILED' && code !== 'REJECTED') throw new SseHookError('transport', error);
       stats.rejected++;
-      if (isSseError(error) && error.code === 'REJECTED') throw error; // the transport's own refusal
+      if (code === 'REJECTED') throw error; // the transport's own refusal, with its status
       throw limitRejection(503, 'Live events are not available right now; reconnect shortly.', options.retryAfter ?? 5);
     }
   };

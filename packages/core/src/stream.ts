@@ -347,7 +347,8 @@ export class Stream<E extends EventMap = EventMap, P = unknown> implements Conne
     this.pendingMore = undefined;
     this.pendingBytes = 0;
     // A graceful end keeps the backlog: it is written out before the response ends.
-    if (reason === 'client' || reason === 'slow' || reason === 'unresponsive' || reason === 'error') this.backlog = undefined;
+    // (`error`: `sinkFailed` dropped the backlog already.)
+    if (reason === 'client' || reason === 'slow' || reason === 'unresponsive') this.backlog = undefined;
     this.wakeDrainWaiters();
     this.host.release(this, reason);
   }
