@@ -50,8 +50,8 @@ const MUTATIONS = [
     // A sink that throws breaks the fan-out again: the subscribers after it miss the event.
     name: 'sink-failure-rethrown',
     file: 'packages/core/src/stream.ts',
-    search: "    this.reason = 'error';\n",
-    replace: "    this.reason = 'error';\n    throw error;\n",
+    search: "    if (!ending) this.reason = 'error';\n",
+    replace: "    if (!ending) this.reason = 'error';\n    throw error;\n",
     pkg: 'packages/core',
   },
   {
@@ -136,8 +136,8 @@ const MUTATIONS = [
   {
     name: 'node-sink-ignores-backpressure',
     file: 'packages/core/src/node/node-sink.ts',
-    search: 'if (socket) return !socket.destroyed && writeChunk(socket, chunk);',
-    replace: 'if (socket) { writeChunk(socket, chunk); return !socket.destroyed; }',
+    search: 'if (socket) return socket.writable && writeChunk(socket, chunk);',
+    replace: 'if (socket) { writeChunk(socket, chunk); return socket.writable; }',
     pkg: 'packages/core',
   },
   {
@@ -158,8 +158,7 @@ const MUTATIONS = [
     // Live events held while the replay was read, and also in the replay: must be written once.
     name: 'seam-dedup-off-in-backlog',
     file: 'packages/core/src/backlog.ts',
-    search:
-      'const old = replayed.has(message.id) || (through !== undefined && message.position !== undefined && message.position <= through);',
+    search: 'const old = replayed.has(message.id) || atOrBeforeFloor(message, through);',
     replace: 'const old = false;',
     pkg: 'packages/core',
   },
@@ -167,7 +166,7 @@ const MUTATIONS = [
     // Live events the transport delivers after the replay that already had them.
     name: 'seam-dedup-off-late-deliveries',
     file: 'packages/core/src/fan-out.ts',
-    search: 'if (position <= stream.floor) return;',
+    search: 'if (position <= floor) return;',
     replace: '',
     pkg: 'packages/core',
   },
@@ -211,22 +210,22 @@ const MUTATIONS = [
   {
     name: 'heartbeat-on-busy-streams',
     file: 'packages/core/src/heartbeat.ts',
-    search: 'if (++stream.idleTicks >= 2 && !stream.backlog) stream.queue(HEARTBEAT);',
-    replace: 'if (!stream.backlog) stream.queue(HEARTBEAT);',
+    search: 'if (++stream.idleTicks >= 2 && !stream.backlog) {',
+    replace: 'if (!stream.backlog) {',
     pkg: 'packages/core',
   },
   {
     name: 'heartbeat-every-other-interval',
     file: 'packages/core/src/heartbeat.ts',
-    search: 'if (++stream.idleTicks >= 2 && !stream.backlog) stream.queue(HEARTBEAT);',
-    replace: 'if (++stream.idleTicks >= 4 && !stream.backlog) stream.queue(HEARTBEAT);',
+    search: 'if (++stream.idleTicks >= 2 && !stream.backlog) {',
+    replace: 'if (++stream.idleTicks >= 4 && !stream.backlog) {',
     pkg: 'packages/core',
   },
   {
     name: 'close-unresponsive-ignored',
     file: 'packages/core/src/heartbeat.ts',
-    search: 'if (sweep && stream.sink.unresponsive?.()) {',
-    replace: 'if (false && sweep) {',
+    search: 'if (closeUnresponsive && stream.peerUnresponsive()) {',
+    replace: 'if (false && closeUnresponsive) {',
     pkg: 'packages/core',
   },
   {
